@@ -1,0 +1,1 @@
+"""The ``seqebm`` command line (Typer), installed as ``seqebm.cli``."""

@@ -1,0 +1,91 @@
+"""``seqebm`` command-line application. Every failure is one line on stderr and a non-zero exit."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from seqebm.errors import SeqebmError
+
+app = typer.Typer(
+    name="seqebm",
+    help="Energy-based models (Potts, RBM) of biological sequences.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def main() -> None:
+    """Energy-based models (Potts, RBM) of biological sequences: fit, sample, analyse."""
+
+
+@app.command()
+def info(
+    file: Path = typer.Argument(..., help="MSA, genotype matrix, spin matrix or image file (gzip allowed)."),
+    format: Optional[str] = typer.Option(None, "--format", help="Override format detection."),
+    alphabet: Optional[str] = typer.Option(None, "--alphabet", help="protein, rna, dna, binary or a symbol string."),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="Labels table keyed by sequence name (or IDX labels)."),
+    label_regex: Optional[str] = typer.Option(None, "--label-regex", help="Regex extracting a label from each header."),
+    theta: float = typer.Option(0.8, "--theta", help="Identity threshold of the sequence reweighting."),
+    no_weights: bool = typer.Option(False, "--no-weights", help="Skip the reweighting (M_eff = N)."),
+    missing: str = typer.Option("error", "--missing", help="Missing genotype values: error, drop or mode."),
+) -> None:
+    """Print N, L, q, alphabet, M_eff, gap fraction and label counts of a data file."""
+    from seqebm.io import load_dataset
+
+    ds = load_dataset(file, format=format, alphabet=alphabet, labels=labels, label_regex=label_regex, missing=missing)
+    if not no_weights:
+        ds = ds.reweight(theta=theta, device="auto")
+    console.print(f"[bold]{file}[/]", highlight=False, soft_wrap=True)
+    table = Table(show_header=False)
+    table.add_row("kind", ds.kind)
+    table.add_row("N (sequences)", str(ds.n_sequences))
+    table.add_row("L (length)", str(ds.length))
+    table.add_row("q (states)", str(ds.q))
+    table.add_row("alphabet", f"{ds.alphabet.name} {ds.alphabet.symbols!r}")
+    if ds.shape is not None:
+        table.add_row("image shape", "x".join(map(str, ds.shape)))
+    table.add_row("M_eff" + ("" if no_weights else f" (theta={theta})"), f"{ds.effective_size:.1f}")
+    table.add_row("gap fraction", f"{ds.gap_fraction():.4f}")
+    console.print(table)
+    if ds.labels is not None:
+        for column in ds.labels.columns:
+            counts = ds.labels[column].value_counts()
+            if len(counts) > 50 and len(counts) > ds.n_sequences // 4:
+                console.print(f"labels: {column}: {len(counts)} distinct values (an identifier column)", highlight=False)
+                continue
+            lt = Table(title=f"labels: {column} ({len(counts)} values)")
+            lt.add_column("value")
+            lt.add_column("count", justify="right")
+            for value, count in counts.head(30).items():
+                lt.add_row(str(value), str(count))
+            if len(counts) > 30:
+                lt.add_row("...", f"{int(counts.iloc[30:].sum())} more")
+            console.print(lt)
+
+
+def run() -> None:
+    """Console-script entry point: seqebm errors (and unexpected ones) become one line and exit code 1."""
+    try:
+        app()
+    except SeqebmError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # never a traceback for the user; SEQEBM_DEBUG=1 shows it
+        import os
+
+        if os.environ.get("SEQEBM_DEBUG"):
+            raise
+        err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {' '.join(str(exc).split())}", highlight=False, soft_wrap=True)
+        sys.exit(1)

@@ -1,0 +1,32 @@
+"""seqebm: energy-based models (Potts, RBM) of biological sequences, trained in or out of equilibrium."""
+from seqebm.errors import (
+    AlphabetError,
+    ConfigError,
+    InputError,
+    LabelError,
+    MissingValueError,
+    ModelFileError,
+    ParseError,
+    SeqebmError,
+    ShapeError,
+    TrainingDiverged,
+)
+from seqebm.io import (
+    SequenceDataset,
+    get_alphabet,
+    load_dataset,
+    read_hapt,
+    read_images,
+    read_labels,
+    read_msa,
+)
+
+__version__ = "0.1.0"
+
+load_msa = read_msa
+
+__all__ = [
+    "AlphabetError", "ConfigError", "InputError", "LabelError", "MissingValueError", "ModelFileError", "ParseError",
+    "SeqebmError", "SequenceDataset", "ShapeError", "TrainingDiverged", "__version__", "get_alphabet", "load_dataset",
+    "load_msa", "read_hapt", "read_images", "read_labels", "read_msa",
+]

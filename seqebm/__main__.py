@@ -1,0 +1,3 @@
+from seqebm.cli.main import run
+
+run()

@@ -1,0 +1,96 @@
+"""Reading raw files: transparent gzip, text decoding with clear errors, atomic writes."""
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from seqebm.errors import ParseError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """Whole file content, gunzipped when it starts with the gzip magic. Errors name the file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ParseError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise ParseError("is a directory, not a file", path=path) from None
+    except PermissionError:
+        raise ParseError("permission denied", path=path) from None
+    if raw[:2] == GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ParseError(f"corrupt or truncated gzip data ({exc})", path=path) from None
+    if not raw.strip():
+        raise ParseError("file is empty", path=path)
+    return raw
+
+
+def decode_text(raw: bytes, path: str | Path) -> str:
+    """Decode bytes as text: UTF-8 (BOM allowed) or UTF-16 with BOM; CRLF/CR become LF.
+
+    NUL bytes or invalid UTF-8 mean the file is not text; the error names line and column.
+    """
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"invalid UTF-16 text ({exc.reason})", path=path) from None
+    else:
+        if raw[:3] == b"\xef\xbb\xbf":
+            raw = raw[3:]
+        nul = raw.find(b"\x00")
+        if nul >= 0:
+            line, col = _position(raw, nul)
+            raise ParseError("binary data (NUL byte): not a text file", path=path, line=line, column=col)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line, col = _position(raw, exc.start)
+            raise ParseError(f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x})", path=path, line=line, column=col) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def read_text(path: str | Path) -> str:
+    """Decoded text of a (possibly gzipped) file."""
+    return decode_text(read_bytes(path), path)
+
+
+def _position(raw: bytes, offset: int) -> tuple[int, int]:
+    line = raw.count(b"\n", 0, offset) + 1
+    col = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+    return line, col
+
+
+@contextmanager
+def atomic_write(path: str | Path, mode: str = "w", **kwargs) -> Iterator:
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``.
+
+    A crash or kill never leaves a truncated ``path``: either the old file or the complete new one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
