@@ -72,6 +72,37 @@ def info(
             console.print(lt)
 
 
+@app.command()
+def convert(
+    source: Path = typer.Argument(..., help="Model file (.npz, seqebm format) or adabmDCA parameter text file."),
+    target: Path = typer.Argument(..., help="Output; .npz writes the seqebm format, anything else adabmDCA text."),
+    alphabet: Optional[str] = typer.Option(None, "--alphabet", help="Alphabet of an adabmDCA file (default: guessed)."),
+) -> None:
+    """Convert Potts models between the seqebm model file and the adabmDCA text format (direction from the names)."""
+    from seqebm.models.adabmdca import read_adabmdca, write_adabmdca
+    from seqebm.models.files import load_model, save_model
+
+    src_native = is_model_file(source)
+    dst_native = target.name.endswith(".npz")
+    model = load_model(source) if src_native else read_adabmdca(source, alphabet=alphabet)
+    if dst_native:
+        save_model(model, target)
+    else:
+        write_adabmdca(model, target)
+    console.print(f"wrote {target} ({'seqebm' if dst_native else 'adabmDCA'} format): {model!r}", highlight=False)
+
+
+def is_model_file(path: Path) -> bool:
+    """True for a seqebm model file (a zip archive, or anything named .npz), False for adabmDCA text."""
+    if path.name.endswith(".npz"):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) in (b"PK",) or fh.read(1) == b"\x80"
+    except OSError:
+        return False
+
+
 def run() -> None:
     """Console-script entry point: seqebm errors (and unexpected ones) become one line and exit code 1."""
     try:

@@ -1,0 +1,156 @@
+"""Model files: a zip of ``metadata.json`` plus one ``.npy`` per parameter tensor (numpy's npz layout).
+
+Loading reads only JSON and plain numeric arrays (``allow_pickle=False``): a pickle, an object array, an unknown
+member, a shape that disagrees with the metadata, or a non-finite value is refused with :class:`ModelFileError`.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from seqebm.errors import ModelFileError
+from seqebm.io._files import atomic_write
+from seqebm.io.alphabets import from_json
+from seqebm.models.base import EnergyModel
+from seqebm.models.potts import Potts
+from seqebm.models.rbm import RBM
+
+FORMAT = "seqebm-model"
+FORMAT_VERSION = 1
+MODEL_KINDS = {"potts": Potts, "rbm": RBM}
+_MAX_METADATA_BYTES = 16 * 1024 * 1024
+
+
+def model_to_bytes(model: EnergyModel, extra_arrays: dict[str, np.ndarray] | None = None) -> bytes:
+    """Serialise ``model`` (and optional extra numeric arrays, e.g. persistent chains) to bytes."""
+    from seqebm import __version__
+
+    tensors = {name: t.detach().cpu().numpy() for name, t in model.tensors().items()}
+    extra = {f"extra/{k}": np.asarray(v) for k, v in (extra_arrays or {}).items()}
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "seqebm_version": __version__,
+        "kind": model.kind,
+        "alphabet": model.alphabet.to_json(),
+        "shapes": {name: list(a.shape) for name, a in {**tensors, **extra}.items()},
+        "dtypes": {name: str(a.dtype) for name, a in {**tensors, **extra}.items()},
+        "metadata": model.metadata,
+    }
+    if model.kind == "rbm":
+        meta["visible"] = model.visible
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("metadata.json", json.dumps(meta, indent=1, sort_keys=True, default=_json_default))
+        for name, array in {**tensors, **extra}.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+            zf.writestr(f"{name}.npy", member.getvalue())
+    return buf.getvalue()
+
+
+def save_model(model: EnergyModel, path: str | Path, extra_arrays: dict[str, np.ndarray] | None = None) -> Path:
+    """Write ``model`` to ``path`` atomically (temporary file, fsync, rename)."""
+    data = model_to_bytes(model, extra_arrays)
+    with atomic_write(path, "wb") as fh:
+        fh.write(data)
+    return Path(path)
+
+
+def load_model(
+    path: str | Path, device: str | torch.device | None = "cpu", with_extra: bool = False
+) -> EnergyModel | tuple[EnergyModel, dict[str, np.ndarray]]:
+    """Read a model file written by :func:`save_model`; ``with_extra`` also returns the extra arrays."""
+    from seqebm.device import resolve_device
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ModelFileError(f"cannot read model file ({exc.strerror or exc})", path=path) from None
+    if raw[:1] == b"\x80":
+        raise ModelFileError("file is a Python pickle; seqebm never unpickles model files", path=path)
+    if not raw.startswith(b"PK"):
+        raise ModelFileError("not a seqebm model file (not a zip archive)", path=path)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+        names = zf.namelist()
+    except zipfile.BadZipFile as exc:
+        raise ModelFileError(f"corrupt model file ({exc})", path=path) from None
+    if "data.pkl" in names or any(n.endswith(".pkl") or "/data.pkl" in n for n in names):
+        raise ModelFileError("file is a torch/pickle archive; seqebm never unpickles model files", path=path)
+    if "metadata.json" not in names:
+        raise ModelFileError("no metadata.json in model file", path=path)
+    info = zf.getinfo("metadata.json")
+    if info.file_size > _MAX_METADATA_BYTES:
+        raise ModelFileError("metadata.json is implausibly large", path=path)
+    try:
+        meta = json.loads(zf.read("metadata.json").decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
+        raise ModelFileError(f"unreadable metadata.json ({exc})", path=path) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError("metadata.json does not describe a seqebm model", path=path)
+    kind = meta.get("kind")
+    if kind not in MODEL_KINDS:
+        raise ModelFileError(f"unknown model kind {kind!r}", path=path)
+    cls = MODEL_KINDS[kind]
+    shapes = meta.get("shapes")
+    if not isinstance(shapes, dict):
+        raise ModelFileError("metadata has no 'shapes' table", path=path)
+    expected_members = {"metadata.json"} | {f"{n}.npy" for n in shapes}
+    unexpected = sorted(set(names) - expected_members)
+    if unexpected:
+        raise ModelFileError(f"unexpected member(s) {unexpected} in model file", path=path)
+    arrays: dict[str, np.ndarray] = {}
+    for name, shape in shapes.items():
+        member = f"{name}.npy"
+        if member not in names:
+            raise ModelFileError(f"tensor {name!r} listed in metadata is missing", path=path)
+        try:
+            array = np.lib.format.read_array(io.BytesIO(zf.read(member)), allow_pickle=False)
+        except (ValueError, OSError, zipfile.BadZipFile) as exc:
+            raise ModelFileError(f"tensor {name!r} is not a plain numeric array ({' '.join(str(exc).split())})", path=path) from None
+        if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+            raise ModelFileError(f"tensor {name!r} has non-numeric dtype {array.dtype}", path=path)
+        if list(array.shape) != list(shape):
+            raise ModelFileError(f"tensor {name!r} has shape {list(array.shape)}, metadata says {shape}", path=path)
+        if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+            raise ModelFileError(f"tensor {name!r} contains NaN/inf", path=path)
+        arrays[name] = array
+    missing = [n for n in cls.parameter_names if n not in arrays]
+    if missing:
+        raise ModelFileError(f"model file lacks parameter tensor(s) {missing}", path=path)
+    try:
+        alphabet = from_json(meta.get("alphabet", {}))
+    except Exception as exc:
+        raise ModelFileError(f"invalid alphabet in metadata ({exc})", path=path) from None
+    dev = resolve_device(device)
+    params = {n: torch.as_tensor(arrays[n]).to(dev) for n in cls.parameter_names}
+    user_meta = meta.get("metadata", {})
+    if not isinstance(user_meta, dict):
+        raise ModelFileError("metadata 'metadata' entry must be an object", path=path)
+    try:
+        model = cls(**params, alphabet=alphabet, metadata=user_meta)
+    except Exception as exc:  # shape or symmetry inconsistencies
+        raise ModelFileError(f"inconsistent parameters ({' '.join(str(exc).split())})", path=path) from None
+    if with_extra:
+        extra = {n[len("extra/"):]: a for n, a in arrays.items() if n.startswith("extra/")}
+        return model, extra
+    return model
+
+
+def _json_default(obj):
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    if isinstance(obj, (Path,)):
+        return str(obj)
+    if isinstance(obj, torch.Tensor) and obj.numel() == 1:
+        return obj.item()
+    raise TypeError(f"metadata value of type {type(obj).__name__} is not JSON-serialisable")
