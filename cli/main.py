@@ -98,7 +98,8 @@ def is_model_file(path: Path) -> bool:
         return True
     try:
         with open(path, "rb") as fh:
-            return fh.read(2) in (b"PK",) or fh.read(1) == b"\x80"
+            head = fh.read(2)
+        return head == b"PK" or head[:1] == b"\x80"
     except OSError:
         return False
 

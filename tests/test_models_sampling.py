@@ -131,6 +131,10 @@ def test_reproducible_with_seed_and_generator():
     b = sample(model, 100, 5, seed=7)
     c = sample(model, 100, 5, seed=8)
     assert torch.equal(a, b) and not torch.equal(a, c)
+    g = torch.Generator().manual_seed(3)
+    first = sample(model, 10, 5, generator=g)
+    g.manual_seed(3)  # reseeding the same generator object reproduces the run
+    assert torch.equal(first, sample(model, 10, 5, generator=g))
 
 
 def test_trajectory_snapshots_equal_a_straight_run():

@@ -17,5 +17,9 @@ def sample_categorical(logits: torch.Tensor, uniforms: torch.Tensor) -> torch.Te
 
 
 def sample_bernoulli_logits(preactivation: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
-    """Bernoulli draws with P(1) = sigmoid(preactivation): 1 where logit(u) < preactivation (no sigmoid needed)."""
-    return (torch.logit(uniforms) < preactivation).to(preactivation.dtype)
+    """Bernoulli draws with P(1) = sigmoid(x), one uniform each: ceil(sigmoid(x) - u) is 1 exactly when u < sigmoid(x).
+
+    Works in place on ``preactivation`` (callers pass a temporary): three in-place passes, no bool tensor and no
+    dtype conversion in the hot loop.
+    """
+    return preactivation.sigmoid_().sub_(uniforms).ceil_()

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from seqebm.errors import ConfigError
 from seqebm.models.potts import Potts
 from seqebm.sampling.categorical import sample_categorical
+from seqebm.sampling.rng import uniform_source
 
 ORDERS = ("sequential", "permutation", "random")
 
@@ -66,9 +67,10 @@ def potts_gibbs(
     index = states + offsets  # row of the table each (chain, site) points to
     sites = site_schedule(length, n_sweeps, order, generator, device).tolist()
     uniforms = torch.empty(length, n_chains, device=device, dtype=fields.dtype)
+    rng = uniform_source(generator, device)
     for step, i in enumerate(sites):
         if step % length == 0:
-            uniforms.uniform_(generator=generator)
+            rng.fill(uniforms)
         logits = F.embedding_bag(index, table[i], mode="sum") + fields[i]
         index[:, i] = sample_categorical(logits, uniforms[step % length]) + offsets[i]
     return index - offsets

@@ -6,6 +6,7 @@ import torch
 from seqebm.errors import ConfigError
 from seqebm.models.rbm import RBM
 from seqebm.sampling.categorical import sample_bernoulli_logits, sample_categorical
+from seqebm.sampling.rng import uniform_source
 
 
 @torch.no_grad()
@@ -26,18 +27,24 @@ def rbm_gibbs(
     v = model.visible_tensor(states)
     n_chains = v.shape[0]
     device, dtype = model.device, model.dtype
-    hidden_bias = model.hidden_bias * beta
     visible_bias = model.visible_bias * beta
     u_hidden = torch.empty(n_chains, model.n_hidden, device=device, dtype=dtype)
     u_visible = torch.empty(n_chains, model.length, device=device, dtype=dtype)
+    rng = uniform_source(generator, device)
     for _ in range(n_steps):
-        pre_h = hidden_bias + beta * model.hidden_input(v)
-        h = sample_bernoulli_logits(pre_h, u_hidden.uniform_(generator=generator))
-        pre_v = visible_bias + beta * model.visible_input(h)
-        u_visible.uniform_(generator=generator)
+        h = sample_bernoulli_logits(_hidden_preactivation(model, v, beta), rng.fill(u_hidden))
+        rng.fill(u_visible)
         if model.visible == "bernoulli":
+            pre_v = torch.addmm(model.visible_bias, h, model.weights.T, alpha=beta, beta=beta)
             v = sample_bernoulli_logits(pre_v, u_visible)
         else:
-            v = sample_categorical(pre_v, u_visible)
-    hidden_probs = torch.sigmoid(hidden_bias + beta * model.hidden_input(v))
+            v = sample_categorical(visible_bias + beta * model.visible_input(h), u_visible)
+    hidden_probs = _hidden_preactivation(model, v, beta).sigmoid_()
     return v.long(), hidden_probs
+
+
+def _hidden_preactivation(model: RBM, v: torch.Tensor, beta: float) -> torch.Tensor:
+    """beta (c + I(v)) as a fresh tensor (fused bias-add for Bernoulli visible units)."""
+    if model.visible == "bernoulli":
+        return torch.addmm(model.hidden_bias, v, model.weights, alpha=beta, beta=beta)
+    return beta * (model.hidden_bias + model.hidden_input(v))

@@ -1,0 +1,113 @@
+"""Chain-sweeps (Potts) and chain-steps (RBM) per second for seqebm and, when installed, its peers, in one run.
+
+    python benchmarks/bench_sampling.py [--chains 5000] [--device auto]
+
+Peers are never seqebm dependencies: install them in a separate environment that also sees seqebm, e.g.
+    bash benchmarks/setup_peers.sh && /tmp/seqebm-peers/bin/python benchmarks/bench_sampling.py
+adabmDCA (PyPI ``adabmdca``) is timed on its Gibbs sampler, ``rbms`` on BBRBM / PBRBM ``sample_state``.
+Targets (issue 3): Potts >= 10x adabmDCA, Potts RBM >= 2x rbms, Bernoulli RBM >= 2x rbms.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+
+from seqebm.device import make_generator, resolve_device
+from seqebm.models import RBM, Potts
+from seqebm.sampling import potts_gibbs, rbm_gibbs
+
+
+def timed(fn, repeats: int = 1) -> float:
+    """Best wall time of ``repeats`` calls of ``fn`` (after one warm-up call), synchronising CUDA."""
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        fn()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def random_potts(length, q, device, gen) -> Potts:
+    j = torch.randn(length, q, length, q, generator=gen, device=device) * 0.05
+    j = (j + j.permute(2, 3, 0, 1)) / 2
+    return Potts(torch.randn(length, q, generator=gen, device=device) * 0.5, j)
+
+
+def bench_potts(n_chains, device, gen, rows):
+    length, q, sweeps = 112, 21, 5
+    model = random_potts(length, q, device, gen)
+    start = torch.randint(0, q, (n_chains, length), generator=gen, device=device)
+    t = timed(lambda: potts_gibbs(model, start, sweeps, generator=gen), repeats=2)
+    ours = n_chains * sweeps / t
+    rows.append(("Potts L=112 q=21", "seqebm", ours, "chain-sweeps/s"))
+    try:
+        from adabmDCA.sampling import gibbs_sampling
+    except ImportError:
+        rows.append(("Potts L=112 q=21", "adabmDCA", None, "not installed"))
+        return
+    params = {"bias": model.fields, "coupling_matrix": model.couplings}
+    chains = F.one_hot(start, q).float()
+    peer_sweeps = 2
+    t = timed(lambda: gibbs_sampling(chains, params, peer_sweeps))
+    rows.append(("Potts L=112 q=21", "adabmDCA", n_chains * peer_sweeps / t, "chain-sweeps/s"))
+
+
+def bench_rbm(n_chains, device, gen, rows, potts: bool):
+    if potts:
+        length, q, hidden, label = 112, 21, 200, "Potts RBM L=112 q=21 H=200"
+        model = RBM.random(length, hidden, q=q, std=0.05, device=device, generator=gen)
+    else:
+        length, q, hidden, label = 784, 2, 500, "Bernoulli RBM 784x500"
+        model = RBM.random(length, hidden, std=0.05, device=device, generator=gen)
+    steps = 20
+    start = torch.randint(0, q, (n_chains, length), generator=gen, device=device)
+    t = timed(lambda: rbm_gibbs(model, start, steps, generator=gen), repeats=2)
+    rows.append((label, "seqebm", n_chains * steps / t, "chain-steps/s"))
+    try:
+        if potts:
+            from rbms.potts_bernoulli.classes import PBRBM as Peer
+        else:
+            from rbms.bernoulli_bernoulli.classes import BBRBM as Peer
+    except ImportError:
+        rows.append((label, "rbms", None, "not installed"))
+        return
+    peer = Peer(weight_matrix=model.weights.clone(), vbias=model.visible_bias.clone(), hbias=model.hidden_bias.clone())
+    chains = peer.init_chains(n_chains)
+    chains["visible"] = start.to(model.dtype)
+    t = timed(lambda: peer.sample_state(chains, steps), repeats=2)
+    rows.append((label, "rbms", n_chains * steps / t, "chain-steps/s"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chains", type=int, default=5000)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    device = resolve_device(args.device)
+    gen = make_generator(args.seed, device)
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, {args.chains} chains")
+    rows: list = []
+    bench_potts(args.chains, device, gen, rows)
+    bench_rbm(args.chains, device, gen, rows, potts=False)
+    bench_rbm(args.chains, device, gen, rows, potts=True)
+    ours = {label: rate for label, who, rate, _ in rows if who == "seqebm"}
+    print(f"{'model':<28} {'sampler':<9} {'rate':>12}  unit / ratio seqebm:peer")
+    for label, who, rate, unit in rows:
+        if rate is None:
+            print(f"{label:<28} {who:<9} {'-':>12}  {unit}")
+            continue
+        ratio = "" if who == "seqebm" else f"  x{ours[label] / rate:.2f}"
+        print(f"{label:<28} {who:<9} {rate:12.0f}  {unit}{ratio}")
+
+
+if __name__ == "__main__":
+    main()
