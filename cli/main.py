@@ -104,6 +104,95 @@ def is_model_file(path: Path) -> bool:
         return False
 
 
+@app.command()
+def fit(
+    file: Path = typer.Argument(..., help="Training data: MSA, genotype matrix, spin matrix or images."),
+    model: Optional[str] = typer.Option(None, "--model", help="potts or rbm (default: potts for MSAs, rbm for wide binary data)."),
+    hidden: int = typer.Option(100, "--hidden", help="RBM hidden units."),
+    regime: str = typer.Option("rdm", "--regime", help="rdm (out of equilibrium, fast generator), cd, pcd, or eq (equilibrium)."),
+    k: int = typer.Option(10, "--k", help="Gibbs steps per update (eq: the starting value)."),
+    chains: Optional[int] = typer.Option(None, "--chains", help="Number of chains (default: enough for the Pearson target)."),
+    init: str = typer.Option("random", "--init", help="Chain initialisation p0: random, data or profile."),
+    lr: float = typer.Option(0.05, "--lr", help="Learning rate."),
+    optimizer: str = typer.Option("sgd", "--optimizer", help="sgd or adam."),
+    updates: int = typer.Option(2000, "--updates", help="Maximum number of updates."),
+    max_seconds: Optional[float] = typer.Option(None, "--max-seconds", help="Stop after this wall time."),
+    target: Optional[float] = typer.Option(0.95, "--target", help="Stop at this Pearson of connected correlations (0 disables)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Minibatch size (default: full batch)."),
+    l1: float = typer.Option(0.0, "--l1"),
+    l2: float = typer.Option(0.0, "--l2"),
+    pseudocount: Optional[float] = typer.Option(None, "--pseudocount", help="Default 1/M_eff for Potts, 0 for RBMs."),
+    beta: float = typer.Option(1.0, "--beta", help="Inverse temperature of the chains."),
+    theta: float = typer.Option(0.8, "--theta", help="Reweighting identity threshold (1 disables reweighting)."),
+    alphabet: Optional[str] = typer.Option(None, "--alphabet", help="protein, rna, dna, binary or a symbol string."),
+    format: Optional[str] = typer.Option(None, "--format", help="Override input format detection."),
+    checkpoint_every: int = typer.Option(50, "--checkpoint-every"),
+    seed: int = typer.Option(0, "--seed"),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    out: Path = typer.Option(Path("seqebm_run"), "--out", help="Output folder."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its checkpoint."),
+) -> None:
+    """Train a Potts model or RBM; writes model.npz, checkpoint.npz, log.csv and training_curve.png into --out."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from seqebm.io import load_dataset
+    from seqebm.training import Trainer, TrainingInterrupted, default_model
+
+    data = load_dataset(file, format=format, alphabet=alphabet)
+    options = dict(
+        model=model or default_model(data), hidden=hidden, regime=regime, k=k, n_chains=chains, init=init, lr=lr,
+        optimizer=optimizer, max_updates=updates, max_seconds=max_seconds, target_pearson=target or None,
+        batch_size=batch_size, l1=l1, l2=l2, pseudocount=pseudocount, beta=beta, theta=theta, reweight=theta < 1,
+        checkpoint_every=checkpoint_every, seed=seed, device=device,
+    )
+    console.print(f"data: {data!r}", highlight=False)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+    )
+    task = progress.add_task(f"{options['model']} {regime}-{k}", total=updates, status="")
+
+    def on_update(row: dict) -> None:
+        mix = "" if row["mixing_time"] is None else f" mix {row['mixing_time']}"
+        progress.update(task, completed=row["update"], status=f"r={row['pearson']:.3f} sweeps {row['sweeps']}{mix}")
+
+    trainer = Trainer(out_dir=out, callback=on_update, warn=lambda m: err_console.print(f"[yellow]warning:[/] {m}", soft_wrap=True), **options)
+    try:
+        with progress:
+            result = trainer.fit(data, resume=resume)
+    except TrainingInterrupted as exc:
+        err_console.print(f"{exc}; continue with: seqebm fit {file} --out {out} --resume", soft_wrap=True, highlight=False)
+        raise typer.Exit(130)
+    ceiling = "" if result.pearson_ceiling is None else f" (ceiling for {result.model.metadata['training']['n_chains']} chains {result.pearson_ceiling:.3f})"
+    console.print(
+        f"stopped ({result.stopped_because}) after {len(result.log)} updates: Pearson {result.pearson:.3f}{ceiling}", highlight=False
+    )
+    for name, path in result.files.items():
+        console.print(f"  {name}: {path}", highlight=False)
+
+
+@app.command()
+def sample(
+    model_file: Path = typer.Argument(..., help="Model file written by seqebm fit."),
+    k: Optional[int] = typer.Option(None, "--k", help="Gibbs steps (default: the dynamics the model was trained with)."),
+    n: int = typer.Option(1000, "--n", help="Number of samples."),
+    init: Optional[str] = typer.Option(None, "--init", help="random, data or profile (default: the training p0)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data file for --init data/profile."),
+    beta: Optional[float] = typer.Option(None, "--beta", help="Inverse temperature (default: the training one)."),
+    times: Optional[str] = typer.Option(None, "--times", help="Comma-separated times: write a snapshot at each."),
+    seed: int = typer.Option(0, "--seed"),
+    device: str = typer.Option("auto", "--device"),
+    out: Path = typer.Option(Path("samples.fasta"), "--out", help="Output file (.fasta, .hapt, .csv or .npy)."),
+) -> None:
+    """Generate samples, by default with the dynamics the model was trained with."""
+    from seqebm.sampling.generate import generate
+
+    written = generate(model_file, k=k, n=n, init=init, data=data, beta=beta, times=times, seed=seed, device=device,
+                       out=out, warn=lambda m: err_console.print(f"[yellow]warning:[/] {m}", soft_wrap=True))
+    for path in written:
+        console.print(f"wrote {path}", highlight=False)
+
+
 def run() -> None:
     """Console-script entry point: seqebm errors (and unexpected ones) become one line and exit code 1."""
     try:

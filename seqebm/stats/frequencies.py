@@ -77,8 +77,9 @@ def connected_correlations(
     dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
     """C_ij(a, b) = f_ij(a, b) - f_i(a) f_j(b)."""
-    single, pair = statistics(states, q, weights, pseudocount, dtype)
-    return pair - single[:, :, None, None] * single[None, None, :, :]
+    from seqebm.stats.compare import connected_from_frequencies
+
+    return connected_from_frequencies(*statistics(states, q, weights, pseudocount, dtype))
 
 
 def statistics(

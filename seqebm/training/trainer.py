@@ -1,0 +1,366 @@
+"""Maximum-likelihood training of Potts models and RBMs in a chosen, verified MCMC regime.
+
+Regimes: ``rdm`` (chains restarted from p0 and run exactly k steps every update: out of equilibrium),
+``cd`` (chains started from data, k steps), ``pcd`` (persistent chains, k steps), ``eq`` (persistent chains whose
+mixing is measured every few updates, with the sweeps per update doubled whenever they stop mixing).
+"""
+from __future__ import annotations
+
+import csv
+import math
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import torch
+
+from seqebm.device import make_generator, resolve_device
+from seqebm.errors import ConfigError, SeqebmError, TrainingDiverged
+from seqebm.io._files import atomic_write
+from seqebm.io.dataset import SequenceDataset
+from seqebm.models.base import EnergyModel
+from seqebm.models.files import load_model, save_model
+from seqebm.models.potts import Potts
+from seqebm.models.rbm import RBM
+from seqebm.sampling import gibbs, init_chains, rbm_gibbs
+from seqebm.stats.compare import connected_from_frequencies, correlation_agreement, pearson_ceiling, pearson_slope, upper_pairs
+from seqebm.stats.frequencies import pair_frequencies, site_frequencies
+from seqebm.training.config import TrainConfig
+from seqebm.training.mixing import mixing_test
+from seqebm.training.moments import potts_gradient, potts_moments, rbm_gradient, rbm_moments
+from seqebm.training.optim import Optimizer
+
+LOG_COLUMNS = ["update", "seconds", "pearson", "slope", "mixing_time", "sweeps", "log_grad_norm"]
+# options that change the dynamics: a resumed run must use the same values
+DYNAMICS = ("model", "hidden", "regime", "k", "n_chains", "init", "beta", "order", "optimizer", "lr", "l1", "l2",
+            "pseudocount", "batch_size", "centered", "theta", "reweight", "seed")
+CHAIN_CHOICES = (5000, 10000, 20000)
+
+
+class TrainingInterrupted(SeqebmError):
+    """SIGINT/SIGTERM during training; a checkpoint was written first."""
+
+
+@dataclass
+class TrainingResult:
+    model: EnergyModel
+    log: pd.DataFrame
+    chains: torch.Tensor
+    config: TrainConfig
+    pearson: float
+    pearson_ceiling: float | None
+    stopped_because: str
+    out_dir: Path | None = None
+    files: dict = field(default_factory=dict)
+
+
+class Trainer:
+    """Configure, then ``fit(dataset)``. With ``out_dir`` it writes model.npz, checkpoint.npz, log.csv and a curve."""
+
+    def __init__(
+        self,
+        config: TrainConfig | None = None,
+        out_dir: str | Path | None = None,
+        callback: Callable[[dict], None] | None = None,
+        warn: Callable[[str], None] | None = None,
+        **options,
+    ) -> None:
+        config = config or TrainConfig()
+        if options:
+            config = TrainConfig.from_dict({**config.to_dict(), **options})
+        self.config = config.validate()
+        self.out_dir = None if out_dir is None else Path(out_dir)
+        self.callback = callback
+        self.warn = warn or (lambda message: print(f"warning: {message}"))
+        self._stop_signal: int | None = None
+
+    # ------------------------------------------------------------------ setup
+    def _prepare_data(self, dataset: SequenceDataset, device: torch.device):
+        cfg = self.config
+        if cfg.reweight and cfg.theta < 1.0:
+            dataset = dataset.reweight(cfg.theta, device=device)
+        states = dataset.tensor(device)
+        weights = dataset.weights_tensor(device)
+        pseudocount = cfg.pseudocount if cfg.pseudocount is not None else 1.0 / max(dataset.effective_size, 1.0)
+        if cfg.model == "rbm":
+            pseudocount = cfg.pseudocount or 0.0
+        single = site_frequencies(states, dataset.q, weights, pseudocount)
+        pair = pair_frequencies(states, dataset.q, weights, pseudocount)
+        reference = connected_from_frequencies(single, pair)
+        return dataset, states, weights, pseudocount, single, pair, reference
+
+    def _initial_model(self, dataset: SequenceDataset, single: torch.Tensor, device, gen) -> EnergyModel:
+        cfg = self.config
+        if cfg.model == "potts":
+            return Potts.from_profile(single, dataset.alphabet)
+        profile = single.clamp(1e-6, 1 - 1e-6)
+        if dataset.q == 2:
+            model = RBM.random(dataset.length, cfg.hidden, std=0.01, device=device, generator=gen)
+            model.visible_bias = torch.log(profile[:, 1] / profile[:, 0])
+        else:
+            model = RBM.random(dataset.length, cfg.hidden, q=dataset.q, std=0.01, alphabet=dataset.alphabet, device=device, generator=gen)
+            logp = torch.log(profile)
+            model.visible_bias = logp - logp.mean(1, keepdim=True)
+        return model
+
+    def _choose_chains(self, states, q, weights, reference, gen) -> tuple[int, float | None]:
+        cfg = self.config
+        if cfg.target_pearson is None:
+            return cfg.n_chains or CHAIN_CHOICES[0], None
+        choices = [cfg.n_chains] if cfg.n_chains else list(CHAIN_CHOICES)
+        ceiling = None
+        for n in choices:
+            ceiling = pearson_ceiling(states, q, weights, n, reference=reference, generator=gen)
+            if ceiling >= cfg.target_pearson + 0.01:
+                return n, ceiling
+        if ceiling < cfg.target_pearson:
+            self.warn(
+                f"target Pearson {cfg.target_pearson} is above what {choices[-1]} chains can show even for a perfect model "
+                f"(ceiling {ceiling:.3f}, estimated by resampling the data): training will stop at max_updates; "
+                f"use more chains or a lower target"
+            )
+        return choices[-1], ceiling
+
+    # ------------------------------------------------------------------ chains
+    def _run_chains(self, model, chains, n_steps, data_states, data_weights, gen):
+        """One update's chain evolution per regime; returns (chains after the update, hidden probs or None)."""
+        cfg = self.config
+        n_chains = chains.shape[0]
+        if cfg.regime == "rdm":
+            start = init_chains(n_chains, model.length, model.q, cfg.init, data_states, data_weights, None, gen, model.device)
+        elif cfg.regime == "cd":
+            rows = torch.multinomial(data_weights, n_chains, replacement=True, generator=gen)
+            start = data_states[rows]
+        else:
+            start = chains
+        if isinstance(model, RBM):
+            return rbm_gibbs(model, start, n_steps, beta=cfg.beta, generator=gen)
+        return gibbs(model, start, n_steps, beta=cfg.beta, generator=gen, order=cfg.order), None
+
+    # ------------------------------------------------------------------ main loop
+    def fit(self, dataset: SequenceDataset, resume: bool = False) -> TrainingResult:
+        """Train on ``dataset``; ``resume=True`` continues from ``out_dir/checkpoint.npz`` exactly."""
+        cfg = self.config
+        device = resolve_device(cfg.device)
+        gen = make_generator(cfg.seed, device)
+        if cfg.model == "potts" and dataset.kind in ("images",) and dataset.length > 400:
+            self.warn("a Potts model on wide binary data is large; --model rbm is the usual choice")
+        dataset, states, weights, pseudocount, single, pair, reference = self._prepare_data(dataset, device)
+        ref_flat = upper_pairs(reference)
+
+        checkpoint = self.out_dir / "checkpoint.npz" if self.out_dir else None
+        if resume:
+            if checkpoint is None or not checkpoint.exists():
+                raise ConfigError(f"nothing to resume: no checkpoint in {self.out_dir}")
+            model, extra = load_model(checkpoint, device=device, with_extra=True)
+            state = model.metadata.get("training_state", {})
+            saved = model.metadata.get("training", {})
+            for key in DYNAMICS:
+                if key in saved and saved[key] != getattr(cfg, key) and not (key == "n_chains" and cfg.n_chains is None):
+                    raise ConfigError(f"cannot resume with {key}={getattr(cfg, key)!r}: the run was trained with {saved[key]!r}")
+            n_chains = int(saved["n_chains"])
+            ceiling = state.get("pearson_ceiling")
+            chains = torch.as_tensor(extra["chains"], device=device).long()
+            gen.set_state(torch.as_tensor(extra["rng_state"]).to(torch.uint8))
+            optimizer = Optimizer(cfg.optimizer, cfg.lr)
+            optimizer.load_state({k[4:]: torch.as_tensor(v, device=device) for k, v in extra.items() if k.startswith("opt/")}, state["update"])
+            start_update, sweeps = int(state["update"]), int(state["sweeps"])
+            mixing_time = state.get("mixing_time")
+            elapsed0 = float(state["seconds"])
+            rows = _read_log(self.out_dir / "log.csv", start_update)
+        else:
+            n_chains, ceiling = self._choose_chains(states, dataset.q, weights, reference, gen)
+            model = self._initial_model(dataset, single, device, gen)
+            chains = init_chains(n_chains, dataset.length, dataset.q, cfg.init, states, weights, None, gen, device)
+            optimizer = Optimizer(cfg.optimizer, cfg.lr)
+            start_update, sweeps, mixing_time, elapsed0, rows = 0, cfg.k, None, 0.0, []
+        cfg_record = {**cfg.to_dict(), "n_chains": n_chains, "pseudocount": cfg.pseudocount}
+        model.metadata.update({
+            "training": cfg_record,
+            "data": {"source": dataset.source, "kind": dataset.kind, "N": dataset.n_sequences, "L": dataset.length,
+                     "q": dataset.q, "M_eff": dataset.effective_size, "image_shape": list(dataset.shape) if dataset.shape else None},
+        })
+        full_batch = cfg.batch_size is None or cfg.batch_size >= states.shape[0]
+        data_moments = {"fields": single, "couplings": pair} if cfg.model == "potts" and full_batch else None
+
+        previous_handlers = self._install_signal_handlers()
+        t0 = time.perf_counter() - elapsed0
+        pearson = slope = float("nan")
+        stopped = "max_updates"
+        last_good = start_update
+        try:
+            for update in range(start_update + 1, cfg.max_updates + 1):
+                torch.randint(0, 2, (1,), generator=gen, device=device)  # ties every update's random streams to the generator state
+                n_steps = sweeps if cfg.regime == "eq" else cfg.k
+                new_chains, hidden_probs = self._run_chains(model, chains, n_steps, states, weights, gen)
+                batch_states, batch_weights = states, weights
+                if cfg.batch_size is not None and cfg.batch_size < states.shape[0]:
+                    rows_idx = torch.randint(0, states.shape[0], (cfg.batch_size,), generator=gen, device=device)
+                    batch_states, batch_weights = states[rows_idx], weights[rows_idx]
+                if isinstance(model, Potts):
+                    dm = data_moments if data_moments is not None else potts_moments(batch_states, dataset.q, batch_weights, pseudocount)
+                    cm = potts_moments(new_chains, model.q)
+                    grads = potts_gradient(model, dm, cm, cfg.l1, cfg.l2)
+                    chain_corr = connected_from_frequencies(cm["fields"], cm["couplings"])
+                    pearson, slope = pearson_slope(ref_flat, upper_pairs(chain_corr))
+                else:
+                    dm = rbm_moments(model, batch_states, batch_weights)
+                    cm = rbm_moments(model, new_chains, None, hidden_probs)
+                    grads = rbm_gradient(model, dm, cm, cfg.centered, cfg.l1, cfg.l2)
+                    if update % 10 == 0 or update == cfg.max_updates or update == 1:
+                        pearson, slope = correlation_agreement(reference, new_chains, dataset.q)
+                grad_norm = math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
+                optimizer.step(model.tensors(), grads)
+                chains = new_chains  # persistent regimes continue from them; the others keep the last set for the result
+                self._check_divergence(model, update, checkpoint, last_good)
+
+                if cfg.regime == "eq" and (update % cfg.mix_check_every == 0 or update == 1):
+                    subset = chains[: min(cfg.mix_chains, chains.shape[0])]
+                    result = mixing_test(model, subset, 2 * sweeps, beta=cfg.beta, generator=gen, order=cfg.order)
+                    mixing_time = result.mixing_time if result.passed else 2 * result.t_max
+                    if mixing_time > sweeps:
+                        sweeps = min(cfg.max_sweeps, 1 << (int(mixing_time) - 1).bit_length())
+                seconds = time.perf_counter() - t0
+                row = {"update": update, "seconds": round(seconds, 3), "pearson": pearson, "slope": slope,
+                       "mixing_time": mixing_time, "sweeps": n_steps, "log_grad_norm": math.log(grad_norm + 1e-30)}
+                rows.append(row)
+                if self.callback:
+                    self.callback({**row, "max_updates": cfg.max_updates, "ceiling": ceiling})
+                done = None
+                if cfg.target_pearson is not None and pearson >= cfg.target_pearson:
+                    done = "target_pearson"
+                elif cfg.max_seconds is not None and seconds >= cfg.max_seconds:
+                    done = "max_seconds"
+                state = {"update": update, "sweeps": sweeps, "mixing_time": mixing_time, "seconds": seconds,
+                         "pearson": pearson, "pearson_ceiling": ceiling}
+                if checkpoint and (update % cfg.checkpoint_every == 0 or done or update == cfg.max_updates or self._stop_signal):
+                    self._write_checkpoint(model, chains, optimizer, gen, state, rows)
+                    last_good = update
+                if self._stop_signal:
+                    raise TrainingInterrupted(
+                        f"interrupted by signal {self._stop_signal} at update {update}; checkpoint written to {checkpoint}"
+                        if checkpoint else f"interrupted by signal {self._stop_signal} at update {update}"
+                    )
+                if done:
+                    stopped = done
+                    break
+        finally:
+            self._restore_signal_handlers(previous_handlers)
+
+        final_state = {"update": rows[-1]["update"] if rows else start_update, "sweeps": sweeps, "mixing_time": mixing_time,
+                       "seconds": time.perf_counter() - t0, "pearson": pearson, "pearson_ceiling": ceiling,
+                       "stopped_because": stopped}
+        model.metadata["training_state"] = final_state
+        model.metadata["sampling"] = sampling_defaults(cfg, mixing_time)
+        log = pd.DataFrame(rows, columns=LOG_COLUMNS)
+        files = {}
+        if self.out_dir:
+            files["model"] = save_model(model, self.out_dir / "model.npz")
+            files["log"] = _write_log(self.out_dir / "log.csv", rows)
+            files["curve"] = plot_training_curve(log, self.out_dir / "training_curve.png", cfg, ceiling)
+        return TrainingResult(model, log, chains, cfg, pearson, ceiling, stopped, self.out_dir, files)
+
+    # ------------------------------------------------------------------ helpers
+    def _check_divergence(self, model, update, checkpoint, last_good) -> None:
+        bound = self.config.divergence_bound
+        for name, tensor in model.tensors().items():
+            if not bool(torch.isfinite(tensor).all()):
+                problem = "NaN/inf"
+            elif float(tensor.abs().max()) > bound:
+                problem = f"|value| above {bound:g}"
+            else:
+                continue
+            keep = f"; last good checkpoint {checkpoint} (update {last_good})" if checkpoint and last_good else ""
+            raise TrainingDiverged(
+                f"training diverged at update {update}: {name} has {problem} (lower --lr or add regularisation){keep}"
+            )
+
+    def _write_checkpoint(self, model, chains, optimizer, gen, state, rows) -> None:
+        model.metadata["training_state"] = state
+        extra = {"chains": chains.detach().cpu().numpy(), "rng_state": gen.get_state().cpu().numpy()}
+        extra.update({f"opt/{k}": v.detach().cpu().numpy() for k, v in optimizer.state_arrays().items()})
+        save_model(model, self.out_dir / "checkpoint.npz", extra_arrays=extra)
+        _write_log(self.out_dir / "log.csv", rows)
+
+    def _install_signal_handlers(self):
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def handler(signum, frame):
+            if self._stop_signal is not None:  # a second signal: stop now
+                raise KeyboardInterrupt
+            self._stop_signal = signum
+
+        previous = {}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+        return previous
+
+    def _restore_signal_handlers(self, previous) -> None:
+        for sig, old in (previous or {}).items():
+            signal.signal(sig, old)
+
+
+def sampling_defaults(cfg: TrainConfig, mixing_time: int | None) -> dict:
+    """How ``seqebm sample`` should run this model by default (the dynamics it was trained with)."""
+    if cfg.regime == "rdm":
+        return {"k": cfg.k, "init": cfg.init, "beta": cfg.beta, "equilibrium": False}
+    if cfg.regime == "eq" and mixing_time:
+        return {"k": int(max(2 * mixing_time, 100)), "init": "random", "beta": cfg.beta, "equilibrium": True}
+    return {"k": 1000, "init": "random", "beta": cfg.beta, "equilibrium": False}
+
+
+def _write_log(path: Path, rows: list[dict]) -> Path:
+    with atomic_write(path, newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=LOG_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _read_log(path: Path, up_to: int) -> list[dict]:
+    if not path.exists():
+        return []
+    table = pd.read_csv(path)
+    table = table[table["update"] <= up_to]
+    rows = table.to_dict("records")
+    for row in rows:
+        row["update"] = int(row["update"])
+        for key in ("mixing_time",):
+            if pd.isna(row.get(key)):
+                row[key] = None
+    return rows
+
+
+def plot_training_curve(log: pd.DataFrame, path: Path, cfg: TrainConfig, ceiling: float | None) -> Path:
+    """Pearson (and sweeps per update) against updates, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    valid = log.dropna(subset=["pearson"])
+    ax.plot(valid["update"], valid["pearson"], label="Pearson C_ij (data vs chains)")
+    if cfg.target_pearson:
+        ax.axhline(cfg.target_pearson, color="k", ls="--", lw=0.8, label=f"target {cfg.target_pearson}")
+    if ceiling:
+        ax.axhline(ceiling, color="gray", ls=":", lw=0.8, label=f"ceiling for the chain count {ceiling:.3f}")
+    ax.set_xlabel("update")
+    ax.set_ylabel("Pearson")
+    ax.set_title(f"{cfg.model} {cfg.regime}-{cfg.k}" + (" (adaptive sweeps)" if cfg.regime == "eq" else ""))
+    if cfg.regime == "eq":
+        ax2 = ax.twinx()
+        ax2.step(log["update"], log["sweeps"], color="tab:orange", where="post", label="sweeps / update")
+        ax2.set_ylabel("sweeps per update", color="tab:orange")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=110)
+    plt.close(fig)
+    return path

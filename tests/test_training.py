@@ -1,0 +1,149 @@
+import numpy as np
+import pytest
+import torch
+
+from seqebm import ConfigError, Potts, SequenceDataset, TrainingDiverged
+from seqebm.io import get_alphabet
+from seqebm.models import RBM
+from seqebm.sampling import sample
+from seqebm.training import Trainer, fit, mixing_test
+from seqebm.training.moments import potts_gradient, potts_moments, rbm_gradient, rbm_moments
+from tests.exact import all_states, random_potts, random_rbm
+
+
+def exact_samples(model: Potts, n: int, seed: int = 0) -> torch.Tensor:
+    """i.i.d. samples of a tiny Potts model drawn from its exactly enumerated distribution."""
+    states = all_states(model.length, model.q)
+    p = torch.softmax(-model.energy(states).double(), 0)
+    rows = torch.multinomial(p, n, replacement=True, generator=torch.Generator().manual_seed(seed))
+    return states[rows]
+
+
+def dataset_of(states: torch.Tensor, q: int) -> SequenceDataset:
+    alphabet = get_alphabet("".join("ABCDEFGH"[:q]))
+    return SequenceDataset(states.numpy(), alphabet, [f"s{i}" for i in range(len(states))])
+
+
+def test_planted_potts_recovered_in_eq_regime():
+    truth = random_potts(5, 3, scale=0.5, seed=11)
+    data = dataset_of(exact_samples(truth, 100_000), 3)
+    result = fit(data, model="potts", regime="eq", k=5, n_chains=8000, lr=0.2, max_updates=250, target_pearson=None,
+                 reweight=False, pseudocount=0.0, seed=1, device="cpu", mix_check_every=25)
+    learned = result.model.zero_sum_gauge()
+    reference = truth.zero_sum_gauge()
+    err = (learned.couplings - reference.couplings).abs().max().item()
+    field_err = (learned.fields - reference.fields).abs().max().item()
+    assert err < 0.1, err
+    assert field_err < 0.15, field_err
+    assert result.log["mixing_time"].notna().any()
+
+
+def ferromagnet(length: int, coupling: float) -> Potts:
+    j = torch.full((length, length), coupling)
+    return Potts.from_ising(torch.zeros(length), j)
+
+
+def test_mixing_diagnostic_flags_frozen_chains_and_passes_mixed_ones():
+    gen = torch.Generator().manual_seed(0)
+    cold = ferromagnet(30, 0.5)  # deep in the ordered phase: chains freeze in +/- states
+    chains = sample(cold, 1000, 20, seed=0)
+    result = mixing_test(cold, chains, t_max=1, generator=gen)
+    assert not result.passed and result.self_overlap > result.cross_overlap + 0.2
+    result = mixing_test(cold, chains, t_max=64, generator=gen)
+    assert not result.passed
+    hot = ferromagnet(30, 0.01)
+    result = mixing_test(hot, sample(hot, 1000, 1, seed=0), t_max=16, generator=gen)
+    assert result.passed and result.mixing_time <= 4
+
+
+def test_weights_equal_duplicated_rows_potts_and_rbm():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 3, (30, 4), generator=g)
+    counts = torch.randint(1, 4, (30,), generator=g)
+    dup = x.repeat_interleave(counts, 0)
+    model = random_potts(4, 3)
+    chains = potts_moments(torch.randint(0, 3, (50, 4), generator=g), 3)
+    a = potts_gradient(model, potts_moments(x, 3, counts.float()), chains)
+    b = potts_gradient(model, potts_moments(dup, 3), chains)
+    for name in a:
+        torch.testing.assert_close(a[name], b[name])
+    for q in (None, 3):
+        rbm = random_rbm(4, 3, q)
+        xs = x if q else x.clamp(max=1)
+        dups = dup if q else dup.clamp(max=1)
+        cm = rbm_moments(rbm, torch.randint(0, rbm.q, (40, 4), generator=g))
+        for centered in (False, True):
+            a = rbm_gradient(rbm, rbm_moments(rbm, xs, counts.float()), cm, centered)
+            b = rbm_gradient(rbm, rbm_moments(rbm, dups), cm, centered)
+            for name in a:
+                torch.testing.assert_close(a[name], b[name])
+
+
+def test_rbm_moments_use_hidden_probabilities():
+    rbm = random_rbm(6, 3, None)
+    v = torch.randint(0, 2, (20, 6))
+    m = rbm_moments(rbm, v)
+    ph = rbm.hidden_probabilities(v)
+    torch.testing.assert_close(m["weights"], v.float().T @ ph / 20)
+    torch.testing.assert_close(m["hidden_bias"], ph.mean(0))
+
+
+@pytest.mark.parametrize("regime", ["pcd", "eq", "rdm"])
+def test_resume_gives_the_same_parameters(tmp_path, regime):
+    truth = random_potts(5, 3, seed=2)
+    data = dataset_of(exact_samples(truth, 2000), 3)
+    opts = dict(model="potts", regime=regime, k=3, n_chains=300, lr=0.1, target_pearson=None, seed=4, device="cpu",
+                mix_check_every=3, checkpoint_every=4, optimizer="adam")
+    straight = Trainer(out_dir=tmp_path / "a", max_updates=12, **opts).fit(data)
+    Trainer(out_dir=tmp_path / "b", max_updates=6, **opts).fit(data)
+    resumed = Trainer(out_dir=tmp_path / "b", max_updates=12, **opts).fit(data, resume=True)
+    for name, tensor in straight.model.tensors().items():
+        assert torch.equal(tensor, resumed.model.tensors()[name]), name
+    assert list(resumed.log["update"]) == list(range(1, 13))
+    np.testing.assert_allclose(resumed.log["pearson"], straight.log["pearson"])
+
+
+def test_resume_refuses_changed_dynamics(tmp_path):
+    data = dataset_of(exact_samples(random_potts(4, 3), 500), 3)
+    opts = dict(model="potts", n_chains=100, target_pearson=None, device="cpu", max_updates=3)
+    Trainer(out_dir=tmp_path, regime="pcd", k=2, **opts).fit(data)
+    with pytest.raises(ConfigError, match="k=5"):
+        Trainer(out_dir=tmp_path, regime="pcd", k=5, **{**opts, "max_updates": 6}).fit(data, resume=True)
+
+
+def test_rbm_rdm_training_improves_and_records_dynamics():
+    g = torch.Generator().manual_seed(0)
+    couplings = torch.randn(10, 10, generator=g) * 0.4
+    truth = Potts.from_ising(torch.zeros(10), (couplings + couplings.T) / 2)  # correlated binary data
+    v = exact_samples(truth, 5000)
+    data = SequenceDataset(v.numpy(), get_alphabet("binary"), [f"s{i}" for i in range(5000)], kind="genotypes")
+    result = fit(data, model="rbm", hidden=8, regime="rdm", k=10, n_chains=2000, lr=0.3, max_updates=400,
+                 target_pearson=None, reweight=False, seed=0, device="cpu")
+    assert result.log["pearson"].iloc[0] < 0.5
+    assert result.pearson > 0.8
+    assert result.model.metadata["sampling"] == {"k": 10, "init": "random", "beta": 1.0, "equilibrium": False}
+    assert result.model.metadata["training"]["regime"] == "rdm"
+
+
+def test_divergence_is_caught_with_update_number():
+    data = dataset_of(exact_samples(random_potts(4, 3), 500), 3)
+    with pytest.raises(TrainingDiverged, match="update"):
+        fit(data, model="potts", regime="pcd", n_chains=100, lr=1e6, max_updates=20, target_pearson=None,
+            divergence_bound=50.0, device="cpu")
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [({"regime": "sa"}, "unknown regime"), ({"model": "vae"}, "unknown model"), ({"k": 0}, "k must"),
+     ({"lr": -1}, "lr must"), ({"optimizer": "lbfgs"}, "unknown optimizer"), ({"bogus": 1}, "unknown training option")],
+)
+def test_invalid_options_are_errors(options, message):
+    with pytest.raises(ConfigError, match=message):
+        Trainer(**options)
+
+
+def test_pearson_ceiling_warning():
+    data = dataset_of(exact_samples(random_potts(6, 3, scale=0.3), 3000), 3)
+    warnings = []
+    Trainer(model="potts", n_chains=50, target_pearson=0.99, max_updates=1, device="cpu", warn=warnings.append).fit(data)
+    assert warnings and "ceiling" in warnings[0]
