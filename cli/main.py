@@ -113,8 +113,8 @@ def fit(
     k: int = typer.Option(10, "--k", help="Gibbs steps per update (eq: the starting value)."),
     chains: Optional[int] = typer.Option(None, "--chains", help="Number of chains (default: enough for the Pearson target)."),
     init: str = typer.Option("random", "--init", help="Chain initialisation p0: random, data or profile."),
-    lr: float = typer.Option(0.05, "--lr", help="Learning rate."),
-    optimizer: str = typer.Option("sgd", "--optimizer", help="sgd or adam."),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate (default 0.02 for adam, 0.05 for sgd)."),
+    optimizer: str = typer.Option("adam", "--optimizer", help="adam or sgd."),
     updates: int = typer.Option(2000, "--updates", help="Maximum number of updates."),
     max_seconds: Optional[float] = typer.Option(None, "--max-seconds", help="Stop after this wall time."),
     target: Optional[float] = typer.Option(0.95, "--target", help="Stop at this Pearson of connected correlations (0 disables)."),
@@ -191,6 +191,41 @@ def sample(
                        out=out, warn=lambda m: err_console.print(f"[yellow]warning:[/] {m}", soft_wrap=True))
     for path in written:
         console.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+def analyze(
+    data: Path = typer.Option(..., "--data", help="Data file (the training set, or a test set)."),
+    samples: Path = typer.Option(..., "--samples", help="Generated sequences (FASTA, .hapt, .npy ...)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model file: energies and contact prediction."),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="Labels table for the data (keyed by name)."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Label column to use (default: the coarsest)."),
+    distances: Optional[Path] = typer.Option(None, "--distances", help="Distance map (i j score distance) for contacts."),
+    alphabet: Optional[str] = typer.Option(None, "--alphabet"),
+    theta: float = typer.Option(0.8, "--theta", help="Reweighting of the data (1 disables)."),
+    out: Path = typer.Option(Path("seqebm_analysis"), "--out", help="Output folder."),
+) -> None:
+    """Compare generated sequences with data: CSV tables, PNG figures and report.md in --out."""
+    from seqebm.analysis import analyze as run_analysis
+    from seqebm.io import load_dataset
+    from seqebm.models.files import load_model
+
+    ds = load_dataset(data, alphabet=alphabet, labels=labels)
+    if theta < 1:
+        ds = ds.reweight(theta, device="auto")
+    mdl = load_model(model) if model else None
+    sample_alphabet = alphabet or (mdl.alphabet if mdl is not None else ds.alphabet)
+    fmt = "genotype-npy" if ds.kind in ("genotypes", "spins") and samples.suffix == ".npy" else None
+    smp = load_dataset(samples, alphabet=sample_alphabet if ds.kind == "msa" else None, format=fmt)
+    if ds.kind == "spins" and smp.kind != "spins":
+        raise typer.BadParameter("samples of a spin dataset must be +/-1 values")
+    with console.status("analysing"):
+        summary = run_analysis(ds, smp, out, model=mdl, distances=distances, label_column=label_column)
+    table = Table(title="summary", show_header=False)
+    for key, value in summary.items():
+        table.add_row(key, str(value))
+    console.print(table)
+    console.print(f"report: {out / 'report.md'}", highlight=False)
 
 
 def run() -> None:

@@ -11,6 +11,7 @@ OPTIMIZERS = ("sgd", "adam")
 INITS = ("random", "data", "profile")
 ORDERS = ("sequential", "permutation", "random")
 PERSISTENT = ("pcd", "eq")
+DEFAULT_LR = {"adam": 0.02, "sgd": 0.05}
 
 
 @dataclass
@@ -25,8 +26,8 @@ class TrainConfig:
     init: str = "random"  # p0: initial distribution of the chains (rdm restarts, persistent starts)
     beta: float = 1.0
     order: str = "sequential"  # Potts site order
-    lr: float = 0.05
-    optimizer: str = "sgd"
+    lr: float | None = None  # None: 0.02 for adam, 0.05 for sgd
+    optimizer: str = "adam"
     l1: float = 0.0
     l2: float = 0.0
     pseudocount: float | None = None  # None: 1 / M_eff
@@ -62,6 +63,8 @@ class TrainConfig:
             _positive("n_chains", self.n_chains)
         if self.batch_size is not None:
             _positive("batch_size", self.batch_size)
+        if self.lr is None:
+            self.lr = DEFAULT_LR.get(self.optimizer)
         for name in ("lr", "beta", "divergence_bound"):
             if not (getattr(self, name) > 0):
                 raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")

@@ -220,9 +220,12 @@ class Trainer:
                 if cfg.regime == "eq" and (update % cfg.mix_check_every == 0 or update == 1):
                     subset = chains[: min(cfg.mix_chains, chains.shape[0])]
                     result = mixing_test(model, subset, 2 * sweeps, beta=cfg.beta, generator=gen, order=cfg.order)
-                    mixing_time = result.mixing_time if result.passed else 2 * result.t_max
-                    if mixing_time > sweeps:
-                        sweeps = min(cfg.max_sweeps, 1 << (int(mixing_time) - 1).bit_length())
+                    # passing at t means x(t/2) and x(t) are already independent: t/2 sweeps per update give
+                    # decorrelated persistent chains; failing up to 2 * sweeps means the sweeps must at least double
+                    mixing_time = result.mixing_time if result.passed else 2 * sweeps  # a lower bound when failing
+                    needed = mixing_time // 2 if result.passed else 2 * sweeps
+                    if needed > sweeps:
+                        sweeps = min(cfg.max_sweeps, 1 << (int(needed) - 1).bit_length())
                 seconds = time.perf_counter() - t0
                 row = {"update": update, "seconds": round(seconds, 3), "pearson": pearson, "slope": slope,
                        "mixing_time": mixing_time, "sweeps": n_steps, "log_grad_norm": math.log(grad_norm + 1e-30)}

@@ -1,0 +1,242 @@
+"""``seqebm analyze``: compare generated sequences with data and write CSV tables, PNG figures and report.md."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from seqebm.analysis.couplings import (
+    contact_precision, frobenius_scores, rbm_effective_couplings, read_distance_map,
+)
+from seqebm.analysis.labels import clustering_ari, label_proportions, plot_label_proportions, transfer_labels
+from seqebm.analysis.pca import fit_pca, pca_frame, plot_pca
+from seqebm.analysis.quality import adversarial_accuracy, gzip_entropy_ratio, nearest_training_distance, spectrum_score
+from seqebm.analysis.statistics import compare_statistics
+from seqebm.errors import ConfigError
+from seqebm.io._files import atomic_write
+from seqebm.io.dataset import SequenceDataset
+from seqebm.models.base import EnergyModel
+from seqebm.models.potts import Potts
+from seqebm.stats.compare import connected_from_frequencies, upper_pairs
+from seqebm.stats.frequencies import pair_frequencies, site_frequencies
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=100)
+    _plt().close(fig)
+    return path
+
+
+def analyze(
+    data: SequenceDataset,
+    samples: SequenceDataset,
+    out_dir: str | Path,
+    model: EnergyModel | None = None,
+    distances: str | Path | None = None,
+    label_column: str | None = None,
+    max_points: int = 5000,
+    n_triplets: int = 2000,
+    seed: int = 0,
+) -> dict:
+    """Write the full comparison into ``out_dir``; returns the summary numbers."""
+    if data.length != samples.length or data.q != samples.q:
+        raise ConfigError(f"data are L={data.length}, q={data.q} but samples are L={samples.length}, q={samples.q}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    gen = torch.Generator().manual_seed(seed)
+    q = data.q
+    x_data, w_data = data.tensor(), data.weights_tensor()
+    x_samp = samples.tensor()
+    summary: dict = {"N data": data.n_sequences, "N samples": samples.n_sequences, "L": data.length, "q": q}
+    figures: dict[str, str] = {}
+
+    # statistics
+    stats = compare_statistics(x_data, x_samp, q, w_data, n_triplets=n_triplets)
+    stats.to_csv(out / "statistics.csv")
+    for name, row in stats.iterrows():
+        summary[f"Pearson {name}"] = round(float(row["pearson"]), 4)
+        summary[f"slope {name}"] = round(float(row["slope"]), 4)
+    figures["correlations"] = str(_plot_correlation_scatter(x_data, w_data, x_samp, q, out / "correlations.png").name)
+
+    # PCA
+    pca = fit_pca(x_data, q, w_data, n_components=3)
+    sub_d = torch.randperm(len(x_data), generator=gen)[:max_points]
+    sub_s = torch.randperm(len(x_samp), generator=gen)[:max_points]
+    labels_data = labels_samples = None
+    if label_column is None and data.labels is not None:
+        label_column = _best_label_column(data.labels)
+    if label_column is not None:
+        if data.labels is None or label_column not in data.labels.columns:
+            raise ConfigError(f"no label column {label_column!r} in the data labels")
+        labels_all = data.labels[label_column].reset_index(drop=True)
+        sample_labels = transfer_labels(x_samp, x_data, labels_all, q)
+        table, jsd = label_proportions(labels_all, sample_labels, data.weights)
+        table.to_csv(out / "label_proportions.csv")
+        figures["labels"] = plot_label_proportions(table, out / "label_proportions.png", f"{label_column}: data vs generated").name
+        summary[f"JS divergence of {label_column} proportions (bits)"] = round(jsd, 4)
+        proj_d = pca.transform(x_data, q).cpu().numpy()
+        summary[f"ARI k-means(PCA) vs {label_column}, data"] = round(clustering_ari(proj_d, labels_all, seed), 4)
+        proj_s = pca.transform(x_samp, q).cpu().numpy()
+        summary[f"ARI k-means(PCA) vs transferred {label_column}, samples"] = round(clustering_ari(proj_s, sample_labels, seed), 4)
+        labels_data = labels_all.iloc[sub_d.numpy()].to_numpy()
+        labels_samples = sample_labels.iloc[sub_s.numpy()].to_numpy()
+    frame = pca_frame(pca, q, {"data": x_data[sub_d], "generated": x_samp[sub_s]},
+                      {"data": labels_data, "generated": labels_samples})
+    frame.to_csv(out / "pca.csv", index=False)
+    figures["pca"] = plot_pca(frame, out / "pca.png", "PCA of the data; generated projected on the same axes").name
+
+    # generative quality
+    dist = nearest_training_distance(x_samp[sub_s], x_data, q).cpu().numpy()
+    summary["median Hamming distance to nearest data sequence"] = float(np.median(dist))
+    summary["fraction of exact copies of data"] = round(float((dist == 0).mean()), 4)
+    summary["adversarial accuracy AATS (ideal 0.5)"] = round(adversarial_accuracy(x_data, x_samp, q, n=min(2000, len(x_samp)), generator=gen), 4)
+    summary["gzip entropy ratio (ideal 1)"] = round(gzip_entropy_ratio(x_samp, x_data, generator=gen), 4)
+    summary["spectrum score (ideal 0)"] = round(spectrum_score(x_samp, x_data, q, w_data)[0], 4)
+    dd = nearest_neighbours_within(x_data[sub_d], q)
+    figures["hamming"] = _plot_hamming(dist, dd, out / "hamming.png").name
+
+    # model-based: energies and contacts
+    if model is not None:
+        e_data = model.energy(x_data[sub_d]) if isinstance(model, Potts) else model.free_energy(x_data[sub_d])
+        e_samp = model.energy(x_samp[sub_s]) if isinstance(model, Potts) else model.free_energy(x_samp[sub_s])
+        summary["mean energy data"] = round(float(e_data.mean()), 3)
+        summary["mean energy samples"] = round(float(e_samp.mean()), 3)
+        figures["energy"] = _plot_energies(e_data.cpu().numpy(), e_samp.cpu().numpy(), out / "energies.png").name
+        if distances is not None:
+            potts = model if isinstance(model, Potts) else rbm_effective_couplings(model, x_data)
+            gap = potts.alphabet.gap_index
+            scores = frobenius_scores(potts.couplings, gap_index=gap)
+            dmap = read_distance_map(distances)
+            ppv, curve = contact_precision(scores, dmap, length=data.length)
+            ppv.to_csv(out / "contact_precision.csv", index=False)
+            curve.to_csv(out / "contact_ranking.csv", index=False)
+            for col in ("PPV@L/2", "PPV@L", "PPV@2L", "contact_fraction"):
+                summary[f"contacts {col}"] = round(float(ppv[col].iloc[0]), 4)
+            figures["contacts"] = _plot_contacts(scores, dmap, curve, data.length, out / "contacts.png").name
+            figures["ppv"] = _plot_ppv(curve, data.length, out / "ppv.png").name
+
+    pd.Series(summary, name="value").to_csv(out / "summary.csv", header=True)
+    _write_report(out / "report.md", summary, figures, stats)
+    return summary
+
+
+def nearest_neighbours_within(x: torch.Tensor, q: int) -> np.ndarray:
+    from seqebm.analysis.labels import nearest_neighbours
+
+    return nearest_neighbours(x, x, q, exclude_self=True)[1][:, 0].cpu().numpy()
+
+
+def _best_label_column(labels: pd.DataFrame) -> str | None:
+    """The categorical column with 2..30 values and the fewest values among those (e.g. super-population)."""
+    candidates = [(labels[c].nunique(), c) for c in labels.columns if 2 <= labels[c].nunique() <= 30]
+    return min(candidates)[1] if candidates else None
+
+
+def _plot_correlation_scatter(x_data, w_data, x_samp, q, path):
+    plt = _plt()
+    cd = upper_pairs(connected_from_frequencies(site_frequencies(x_data, q, w_data), pair_frequencies(x_data, q, w_data)))
+    cs = upper_pairs(connected_from_frequencies(site_frequencies(x_samp, q), pair_frequencies(x_samp, q)))
+    fd, fs = site_frequencies(x_data, q, w_data).reshape(-1), site_frequencies(x_samp, q).reshape(-1)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+    for ax, a, b, name in ((axes[0], fd, fs, "site frequencies"), (axes[1], cd, cs, "connected correlations")):
+        a, b = a.cpu().numpy(), b.cpu().numpy()
+        if len(a) > 200_000:
+            keep = np.random.default_rng(0).choice(len(a), 200_000, replace=False)
+            a, b = a[keep], b[keep]
+        ax.scatter(a, b, s=1, alpha=0.3)
+        lo, hi = min(a.min(), b.min()), max(a.max(), b.max())
+        ax.plot([lo, hi], [lo, hi], "k--", lw=0.8)
+        ax.set_xlabel("data")
+        ax.set_ylabel("generated")
+        ax.set_title(f"{name}: r = {np.corrcoef(a, b)[0, 1]:.3f}")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _plot_hamming(sample_dist, data_dist, path):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    bins = np.arange(0, max(sample_dist.max(), data_dist.max()) + 2) - 0.5
+    ax.hist(data_dist, bins=bins, alpha=0.6, density=True, label="data to nearest other data")
+    ax.hist(sample_dist, bins=bins, alpha=0.6, density=True, label="generated to nearest data")
+    ax.set_xlabel("Hamming distance (sites)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _plot_energies(e_data, e_samp, path):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.hist(e_data, bins=60, alpha=0.6, density=True, label="data")
+    ax.hist(e_samp, bins=60, alpha=0.6, density=True, label="generated")
+    ax.set_xlabel("energy (free energy for RBMs)")
+    ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _plot_contacts(scores, dmap, curve, length, path):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 5))
+    contacts = dmap[(dmap["distance"] < 8) & ((dmap["j"] - dmap["i"]) > 4)]
+    ax.scatter(contacts["i"], contacts["j"], s=8, color="lightgray", label="true contacts (< 8 A, |i-j| > 4)")
+    top = curve.head(2 * length)
+    ok = top[top["contact"]]
+    bad = top[~top["contact"]]
+    ax.scatter(ok["j"], ok["i"], s=8, color="tab:blue", label="top-2L predicted, correct")
+    ax.scatter(bad["j"], bad["i"], s=8, color="tab:red", label="top-2L predicted, wrong")
+    ax.set_xlim(-1, length)
+    ax.set_ylim(length, -1)
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _plot_ppv(curve, length, path):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(curve["rank"], curve["ppv"])
+    for mult, name in ((0.5, "L/2"), (1, "L"), (2, "2L")):
+        ax.axvline(mult * length, color="gray", ls=":", lw=0.8)
+    ax.axhline(curve["contact"].mean(), color="k", ls="--", lw=0.8, label="chance")
+    ax.set_xscale("log")
+    ax.set_xlabel("number of top pairs")
+    ax.set_ylabel("precision (PPV)")
+    ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _write_report(path: Path, summary: dict, figures: dict, stats: pd.DataFrame) -> None:
+    lines = ["# seqebm analysis report", "", "| quantity | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in summary.items()]
+    lines += ["", "## Statistics", "", stats.to_markdown() if _has_tabulate() else stats.to_string(), ""]
+    titles = {"correlations": "Data vs generated statistics", "pca": "PCA (data axes)", "labels": "Label proportions",
+              "hamming": "Novelty: Hamming distance to the nearest data sequence", "energy": "Energies",
+              "contacts": "Contact map: predicted (upper) over true (gray)", "ppv": "Contact precision"}
+    for key, name in figures.items():
+        lines += [f"## {titles.get(key, key)}", "", f"![{key}]({name})", ""]
+    with atomic_write(path) as fh:
+        fh.write("\n".join(lines))
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
