@@ -228,6 +228,25 @@ def analyze(
     console.print(f"report: {out / 'report.md'}", highlight=False)
 
 
+bench_app = typer.Typer(help="Reproduce the literature's claims on MCMC regimes (quick on CPU, full on a GPU).", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("ising")
+def bench_ising(
+    quick: bool = typer.Option(False, "--quick", help="Small run for a CPU (minutes)."),
+    out: Path = typer.Option(Path("bench_ising"), "--out"),
+    device: str = typer.Option("auto", "--device"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Boltzmann machines trained rdm-k / pcd / eq on Ising data with known couplings."""
+    from seqebm.benchmarks.ising import run as run_bench
+    from seqebm.device import resolve_device
+
+    table = run_bench(out, quick=quick, device=str(resolve_device(device)), seed=seed, log=lambda m: console.print(m, highlight=False))
+    console.print((out / "summary.md").read_text(), highlight=False)
+
+
 def run() -> None:
     """Console-script entry point: seqebm errors (and unexpected ones) become one line and exit code 1."""
     try:

@@ -1,0 +1,37 @@
+"""Shared pieces of the `seqebm bench` reproductions: figure saving and markdown summaries."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from seqebm.io._files import atomic_write
+
+
+def plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as pyplot
+
+    return pyplot
+
+
+def save_figure(fig, path: Path) -> Path:
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=100)
+    plt().close(fig)
+    return path
+
+
+def write_summary(path: Path, title: str, command: str, table: pd.DataFrame, claims: list[tuple[str, bool, str]],
+                  figures: list[str]) -> Path:
+    """summary.md: the command, the results table, each claim with REPRODUCED / NOT reproduced and its numbers."""
+    lines = [f"# {title}", "", f"Made by: `{command}`", "", "## Claims", ""]
+    for text, ok, numbers in claims:
+        lines.append(f"- **{'REPRODUCED' if ok else 'NOT reproduced'}**: {text} ({numbers})")
+    lines += ["", "## Results", "", table.to_string(), ""]
+    lines += [f"![{Path(f).stem}]({Path(f).name})" for f in figures]
+    with atomic_write(path) as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
