@@ -86,13 +86,19 @@ def main() -> None:
     ds = read_msa(PF00014)
     print(f"PF00014 N={ds.n_sequences} L={ds.length}; {args.chains} chains, {args.sweeps} sweeps/update, target {args.target}, "
           f"{torch.get_num_threads()} threads")
-    rows = {"seqebm pcd sgd 0.05": run_seqebm(ds, args, "sgd", 0.05), "seqebm pcd adam (default)": run_seqebm(ds, args, "adam", 0.02)}
+    print(f"{'run':<28} {'updates':>8} {'s/update':>9} {'wall s':>8} {'reached':>8} {'pearson':>8}", flush=True)
+    rows = {}
+
+    def show(name, r):
+        rows[name] = r
+        print(f"{name:<28} {r['updates']:>8} {r['seconds_per_update']:>9.3f} {r['wall']:>8.1f} {str(r['reached']):>8} {r['pearson']:>8.3f}",
+              flush=True)
+
+    show("seqebm pcd adam (default)", run_seqebm(ds, args, "adam", 0.02))
+    show("seqebm pcd sgd 0.05", run_seqebm(ds, args, "sgd", 0.05))
     peer = None if args.skip_peer else run_adabmdca(ds, args)
     if peer is not None:
-        rows["adabmDCA sgd 0.05"] = peer
-    print(f"{'run':<28} {'updates':>8} {'s/update':>9} {'wall s':>8} {'reached':>8} {'pearson':>8}")
-    for name, r in rows.items():
-        print(f"{name:<28} {r['updates']:>8} {r['seconds_per_update']:>9.3f} {r['wall']:>8.1f} {str(r['reached']):>8} {r['pearson']:>8.3f}")
+        show("adabmDCA sgd 0.05", peer)
     if peer is not None:
         ours = rows["seqebm pcd sgd 0.05"]
         print(f"seconds per update, seqebm/adabmDCA: {ours['seconds_per_update'] / peer['seconds_per_update']:.2f} (target <= 0.5)")

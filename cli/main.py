@@ -145,7 +145,7 @@ def fit(
         batch_size=batch_size, l1=l1, l2=l2, pseudocount=pseudocount, beta=beta, theta=theta, reweight=theta < 1,
         checkpoint_every=checkpoint_every, seed=seed, device=device,
     )
-    console.print(f"data: {data!r}", highlight=False)
+    console.print(f"data: {file} ({data.kind}, N={data.n_sequences}, L={data.length}, q={data.q})", highlight=False)
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
@@ -243,7 +243,7 @@ def bench_ising(
     from seqebm.benchmarks.ising import run as run_bench
     from seqebm.device import resolve_device
 
-    table = run_bench(out, quick=quick, device=str(resolve_device(device)), seed=seed, log=lambda m: console.print(m, highlight=False))
+    run_bench(out, quick=quick, device=str(resolve_device(device)), seed=seed, log=lambda m: console.print(m, highlight=False))
     console.print((out / "summary.md").read_text(), highlight=False)
 
 

@@ -3,16 +3,14 @@ import pandas as pd
 import pytest
 import torch
 
-from seqebm import Potts, load_dataset
+from seqebm import Potts
 from seqebm.analysis import (
     adversarial_accuracy, compare_statistics, contact_precision, coupling_error, edge_roc, fit_pca, frobenius_scores,
     gzip_entropy_ratio, label_proportions, nearest_training_distance, rbm_effective_couplings, read_distance_map,
     read_pair_scores, spectrum_score, transfer_labels,
 )
-from seqebm.io import read_msa
 from seqebm.io.dataset import one_hot
-from seqebm.models import RBM
-from tests.conftest import DATA, PF00014
+from tests.conftest import DATA
 from tests.exact import all_states, random_potts, random_rbm
 
 PF72 = DATA / "protein_PF00072_response_regulator"

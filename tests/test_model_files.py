@@ -11,7 +11,6 @@ import torch
 
 from seqebm import ModelFileError, load_model, read_adabmdca, save_model, write_adabmdca
 from seqebm.io import PROTEIN
-from seqebm.models import RBM, Potts
 from tests.exact import random_potts, random_rbm
 
 
@@ -118,3 +117,13 @@ def test_convert_cli_round_trip(tmp_path):
     (tmp_path / "x.npz").write_bytes(pickle.dumps(1))
     proc = run(tmp_path / "x.npz", tmp_path / "y.dat")
     assert proc.returncode != 0 and "pickle" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_reads_a_file_written_by_adabmdca():
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures"
+    model = read_adabmdca(fixtures / "adabmdca_params_L3.dat", alphabet="protein")
+    expected = np.load(fixtures / "adabmdca_params_L3_expected.npz")
+    np.testing.assert_allclose(model.fields.numpy(), expected["fields"], atol=1e-6)
+    np.testing.assert_allclose(model.couplings.numpy(), expected["couplings"], atol=1e-6)

@@ -1,9 +1,8 @@
-import numpy as np
 import pytest
 import torch
 
 from seqebm.errors import ConfigError, ShapeError
-from seqebm.models import RBM, Potts
+from seqebm.models import Potts
 from seqebm.sampling import gibbs, init_chains, log_times, rbm_gibbs, sample, sample_trajectory
 from seqebm.stats import pair_frequencies, site_frequencies
 from tests.exact import (

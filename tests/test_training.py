@@ -4,7 +4,6 @@ import torch
 
 from seqebm import ConfigError, Potts, SequenceDataset, TrainingDiverged
 from seqebm.io import get_alphabet
-from seqebm.models import RBM
 from seqebm.sampling import sample
 from seqebm.training import Trainer, fit, mixing_test
 from seqebm.training.moments import potts_gradient, potts_moments, rbm_gradient, rbm_moments

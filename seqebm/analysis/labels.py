@@ -82,19 +82,13 @@ def clustering_ari(projections: np.ndarray, labels: pd.Series, seed: int = 0) ->
 
 
 def plot_label_proportions(table: pd.DataFrame, path: str | Path, title: str = "") -> Path:
-    import matplotlib
+    from seqebm.analysis.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from seqebm.io._files import atomic_write
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(max(5, 0.5 * len(table) + 2), 3.5))
     table.plot.bar(ax=ax, width=0.8)
     ax.set_ylabel("proportion")
     ax.set_title(title or "label proportions")
     fig.tight_layout()
-    with atomic_write(path, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=100)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)

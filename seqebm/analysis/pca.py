@@ -52,12 +52,9 @@ def pca_frame(pca: PCAResult, q: int, sets: dict[str, torch.Tensor], labels: dic
 
 def plot_pca(frame: pd.DataFrame, path: str | Path, title: str = "", pairs=((1, 2), (1, 3), (2, 3))) -> Path:
     """Side-by-side panels, one column per set (data, generated, ...), rows = PC pairs; coloured by label if present."""
-    import matplotlib
+    from seqebm.analysis.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from seqebm.io._files import atomic_write
+    plt = pyplot()
 
     sets = list(dict.fromkeys(frame["set"]))
     pairs = [p for p in pairs if f"PC{max(p)}" in frame.columns]
@@ -92,7 +89,4 @@ def plot_pca(frame: pd.DataFrame, path: str | Path, title: str = "", pairs=((1, 
     if title:
         fig.suptitle(title)
     fig.tight_layout(rect=(0, 0, 0.85 if has_label else 1, 0.96 if title else 1))
-    with atomic_write(path, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=100)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)

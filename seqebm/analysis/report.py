@@ -10,7 +10,9 @@ import torch
 from seqebm.analysis.couplings import (
     contact_precision, frobenius_scores, rbm_effective_couplings, read_distance_map,
 )
-from seqebm.analysis.labels import clustering_ari, label_proportions, plot_label_proportions, transfer_labels
+from seqebm.analysis.figures import pyplot as _plt
+from seqebm.analysis.figures import save_figure as _save
+from seqebm.analysis.labels import clustering_ari, nearest_neighbours, label_proportions, plot_label_proportions, transfer_labels
 from seqebm.analysis.pca import fit_pca, pca_frame, plot_pca
 from seqebm.analysis.quality import adversarial_accuracy, gzip_entropy_ratio, nearest_training_distance, spectrum_score
 from seqebm.analysis.statistics import compare_statistics
@@ -21,22 +23,6 @@ from seqebm.models.base import EnergyModel
 from seqebm.models.potts import Potts
 from seqebm.stats.compare import connected_from_frequencies, upper_pairs
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: Path) -> Path:
-    with atomic_write(path, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=100)
-    _plt().close(fig)
-    return path
 
 
 def analyze(
@@ -133,8 +119,7 @@ def analyze(
 
 
 def nearest_neighbours_within(x: torch.Tensor, q: int) -> np.ndarray:
-    from seqebm.analysis.labels import nearest_neighbours
-
+    """Hamming distance of each row to its nearest other row."""
     return nearest_neighbours(x, x, q, exclude_self=True)[1][:, 0].cpu().numpy()
 
 
@@ -236,7 +221,7 @@ def _write_report(path: Path, summary: dict, figures: dict, stats: pd.DataFrame)
 
 def _has_tabulate() -> bool:
     try:
-        import tabulate  # noqa: F401
+        import tabulate  # noqa: F401  (pandas.to_markdown needs it)
     except ImportError:
         return False
     return True

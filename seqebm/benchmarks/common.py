@@ -8,22 +8,6 @@ import pandas as pd
 from seqebm.io._files import atomic_write
 
 
-def plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as pyplot
-
-    return pyplot
-
-
-def save_figure(fig, path: Path) -> Path:
-    with atomic_write(path, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=100)
-    plt().close(fig)
-    return path
-
-
 def write_summary(path: Path, title: str, command: str, table: pd.DataFrame, claims: list[tuple[str, bool, str]],
                   figures: list[str]) -> Path:
     """summary.md: the command, the results table, each claim with REPRODUCED / NOT reproduced and its numbers."""

@@ -12,7 +12,9 @@ import pandas as pd
 import torch
 
 from seqebm.analysis.couplings import coupling_error
-from seqebm.benchmarks.common import plt, save_figure, write_summary
+from seqebm.analysis.figures import pyplot as plt
+from seqebm.analysis.figures import save_figure
+from seqebm.benchmarks.common import write_summary
 from seqebm.io import load_dataset
 from seqebm.io.alphabets import BINARY
 from seqebm.io.dataset import SequenceDataset

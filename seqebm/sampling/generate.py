@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import torch
 
 from seqebm.device import make_generator, resolve_device
 from seqebm.errors import ConfigError
@@ -119,13 +118,9 @@ def write_samples(model: EnergyModel, states: np.ndarray, path: Path) -> list[Pa
 
 def image_grid(states: np.ndarray, shape: tuple[int, int], path: Path, n: int = 64) -> Path:
     """PNG grid of up to ``n`` binary images."""
-    import matplotlib
+    from seqebm.analysis.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from seqebm.io._files import atomic_write
-
+    plt = pyplot()
     n = min(n, len(states))
     cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
@@ -135,7 +130,4 @@ def image_grid(states: np.ndarray, shape: tuple[int, int], path: Path, n: int = 
         if img is not None:
             ax.imshow(img.reshape(shape), cmap="gray_r", vmin=0, vmax=1)
     fig.tight_layout(pad=0.1)
-    with atomic_write(path, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=80)

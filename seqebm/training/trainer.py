@@ -342,12 +342,9 @@ def _read_log(path: Path, up_to: int) -> list[dict]:
 
 def plot_training_curve(log: pd.DataFrame, path: Path, cfg: TrainConfig, ceiling: float | None) -> Path:
     """Pearson (and sweeps per update) against updates, as a PNG."""
-    import matplotlib
+    from seqebm.analysis.figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = pyplot().subplots(figsize=(6, 4))
     valid = log.dropna(subset=["pearson"])
     ax.plot(valid["update"], valid["pearson"], label="Pearson C_ij (data vs chains)")
     if cfg.target_pearson:
@@ -363,7 +360,4 @@ def plot_training_curve(log: pd.DataFrame, path: Path, cfg: TrainConfig, ceiling
         ax2.set_ylabel("sweeps per update", color="tab:orange")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    with atomic_write(path, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
