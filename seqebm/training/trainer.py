@@ -186,6 +186,8 @@ class Trainer:
         full_batch = cfg.batch_size is None or cfg.batch_size >= states.shape[0]
         data_moments = {"fields": single, "couplings": pair} if cfg.model == "potts" and full_batch else None
 
+        if self.out_dir:
+            _write_log(self.out_dir / "log.csv", rows)  # the log exists as soon as training starts
         previous_handlers = self._install_signal_handlers()
         t0 = time.perf_counter() - elapsed0
         pearson = slope = float("nan")
