@@ -27,6 +27,7 @@ from seqebm.models import RBM, Potts  # noqa: E402
 from seqebm.models.adabmdca import read_adabmdca, write_adabmdca  # noqa: E402
 from seqebm.models.files import load_model, save_model  # noqa: E402
 from seqebm.sampling import sample  # noqa: E402
+from seqebm.training import TrainConfig, Trainer, fit  # noqa: E402
 
 load = load_model
 
@@ -36,5 +37,5 @@ __all__ = [
     "AlphabetError", "ConfigError", "InputError", "LabelError", "MissingValueError", "ModelFileError", "ParseError",
     "SeqebmError", "SequenceDataset", "ShapeError", "TrainingDiverged", "__version__", "get_alphabet", "load_dataset",
     "load_msa", "read_hapt", "Potts", "RBM", "load", "load_model", "save_model", "read_adabmdca", "write_adabmdca",
-    "sample", "read_images", "read_labels", "read_msa",
+    "sample", "fit", "Trainer", "TrainConfig", "read_images", "read_labels", "read_msa",
 ]

@@ -146,3 +146,13 @@ def test_pearson_ceiling_warning():
     warnings = []
     Trainer(model="potts", n_chains=50, target_pearson=0.99, max_updates=1, device="cpu", warn=warnings.append).fit(data)
     assert warnings and "ceiling" in warnings[0]
+
+
+def test_top_level_api():
+    import seqebm
+    import seqebm.training
+
+    assert seqebm.fit is seqebm.training.fit and seqebm.load is seqebm.load_model
+    data = dataset_of(exact_samples(random_potts(4, 3), 300), 3)
+    result = seqebm.fit(data, regime="rdm", k=2, n_chains=100, max_updates=2, target_pearson=None, device="cpu")
+    assert result.model.kind == "potts" and len(result.log) == 2
