@@ -15,14 +15,12 @@ from seqebm.analysis.figures import save_figure as _save
 from seqebm.analysis.labels import clustering_ari, nearest_neighbours, label_proportions, plot_label_proportions, transfer_labels
 from seqebm.analysis.pca import fit_pca, pca_frame, plot_pca
 from seqebm.analysis.quality import adversarial_accuracy, gzip_entropy_ratio, nearest_training_distance, spectrum_score
-from seqebm.analysis.statistics import compare_statistics
+from seqebm.analysis.statistics import compare_statistics, paired_statistics
 from seqebm.errors import ConfigError
 from seqebm.io._files import atomic_write
 from seqebm.io.dataset import SequenceDataset
 from seqebm.models.base import EnergyModel
 from seqebm.models.potts import Potts
-from seqebm.stats.compare import connected_from_frequencies, upper_pairs
-from seqebm.stats.frequencies import pair_frequencies, site_frequencies
 
 
 def analyze(
@@ -49,12 +47,13 @@ def analyze(
     figures: dict[str, str] = {}
 
     # statistics
-    stats = compare_statistics(x_data, x_samp, q, w_data, n_triplets=n_triplets)
+    pairs = paired_statistics(x_data, x_samp, q, w_data)
+    stats = compare_statistics(x_data, x_samp, q, w_data, n_triplets=n_triplets, pairs=pairs)
     stats.to_csv(out / "statistics.csv")
     for name, row in stats.iterrows():
         summary[f"Pearson {name}"] = round(float(row["pearson"]), 4)
         summary[f"slope {name}"] = round(float(row["slope"]), 4)
-    figures["correlations"] = str(_plot_correlation_scatter(x_data, w_data, x_samp, q, out / "correlations.png").name)
+    figures["correlations"] = str(_plot_correlation_scatter(pairs, out / "correlations.png").name)
 
     # PCA
     pca = fit_pca(x_data, q, w_data, n_components=3)
@@ -129,13 +128,11 @@ def _best_label_column(labels: pd.DataFrame) -> str | None:
     return min(candidates)[1] if candidates else None
 
 
-def _plot_correlation_scatter(x_data, w_data, x_samp, q, path):
+def _plot_correlation_scatter(pairs, path):
     plt = _plt()
-    cd = upper_pairs(connected_from_frequencies(site_frequencies(x_data, q, w_data), pair_frequencies(x_data, q, w_data)))
-    cs = upper_pairs(connected_from_frequencies(site_frequencies(x_samp, q), pair_frequencies(x_samp, q)))
-    fd, fs = site_frequencies(x_data, q, w_data).reshape(-1), site_frequencies(x_samp, q).reshape(-1)
     fig, axes = plt.subplots(1, 2, figsize=(9, 4))
-    for ax, a, b, name in ((axes[0], fd, fs, "site frequencies"), (axes[1], cd, cs, "connected correlations")):
+    for ax, (name, (a, b)) in zip(axes, pairs.items()):
+        name = name.replace("_", " ")
         a, b = a.cpu().numpy(), b.cpu().numpy()
         if len(a) > 200_000:
             keep = np.random.default_rng(0).choice(len(a), 200_000, replace=False)

@@ -10,21 +10,34 @@ from seqebm.stats.compare import connected_from_frequencies, pearson_slope, uppe
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
 
 
+def paired_statistics(
+    data: torch.Tensor, samples: torch.Tensor, q: int, data_weights: torch.Tensor | None = None
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Flat (data, samples) vectors of the one-site frequencies and of the connected correlations (pairs i < j),
+    computed once for the table and the scatter plots."""
+    fi_d, fij_d = site_frequencies(data, q, data_weights), pair_frequencies(data, q, data_weights)
+    fi_s, fij_s = site_frequencies(samples, q), pair_frequencies(samples, q)
+    return {
+        "site_frequencies": (fi_d.reshape(-1), fi_s.reshape(-1)),
+        "connected_correlations": (upper_pairs(connected_from_frequencies(fi_d, fij_d)),
+                                   upper_pairs(connected_from_frequencies(fi_s, fij_s))),
+    }
+
+
 def compare_statistics(
     data: torch.Tensor,
     samples: torch.Tensor,
     q: int,
     data_weights: torch.Tensor | None = None,
     n_triplets: int = 0,
+    pairs: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
 ) -> pd.DataFrame:
     """One row per statistic (``site_frequencies``, ``connected_correlations`` and, with ``n_triplets`` > 0,
-    ``connected_3pt`` on the most correlated triplets of the data) with columns pearson, slope, n_entries."""
-    fi_d, fij_d = site_frequencies(data, q, data_weights), pair_frequencies(data, q, data_weights)
-    fi_s, fij_s = site_frequencies(samples, q), pair_frequencies(samples, q)
-    cd = upper_pairs(connected_from_frequencies(fi_d, fij_d))
-    cs = upper_pairs(connected_from_frequencies(fi_s, fij_s))
+    ``connected_3pt`` on the most correlated triplets of the data) with columns pearson, slope, n_entries.
+    ``pairs`` reuses the output of :func:`paired_statistics`."""
+    pairs = pairs if pairs is not None else paired_statistics(data, samples, q, data_weights)
     rows = []
-    for name, x, y in (("site_frequencies", fi_d.reshape(-1), fi_s.reshape(-1)), ("connected_correlations", cd, cs)):
+    for name, (x, y) in pairs.items():
         r, slope = pearson_slope(x, y)
         rows.append({"statistic": name, "pearson": r, "slope": slope, "n_entries": int(x.numel())})
     if n_triplets > 0:
