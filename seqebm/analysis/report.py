@@ -16,7 +16,7 @@ from seqebm.analysis.labels import clustering_ari, nearest_neighbours, label_pro
 from seqebm.analysis.pca import fit_pca, pca_frame, plot_pca
 from seqebm.analysis.quality import adversarial_accuracy, gzip_entropy_ratio, nearest_training_distance, spectrum_score
 from seqebm.analysis.statistics import compare_statistics, paired_statistics
-from seqebm.errors import ConfigError
+from seqebm.errors import ConfigError, ShapeError
 from seqebm.io._files import atomic_write
 from seqebm.io.dataset import SequenceDataset
 from seqebm.models.base import EnergyModel
@@ -36,7 +36,10 @@ def analyze(
 ) -> dict:
     """Write the full comparison into ``out_dir``; returns the summary numbers."""
     if data.length != samples.length or data.q != samples.q:
-        raise ConfigError(f"data are L={data.length}, q={data.q} but samples are L={samples.length}, q={samples.q}")
+        raise ShapeError(
+            f"samples are L={samples.length}, q={samples.q} but the data ({data.source or 'given'}) are L={data.length}, q={data.q}",
+            path=samples.source or None,
+        )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     gen = torch.Generator().manual_seed(seed)

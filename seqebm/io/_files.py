@@ -49,6 +49,8 @@ def decode_text(raw: bytes, path: str | Path) -> str:
         if raw[:3] == b"\xef\xbb\xbf":
             raw = raw[3:]
         nul = raw.find(b"\x00")
+        if nul >= 0 and _looks_like_utf16(raw):
+            raise ParseError("text looks like UTF-16 without a byte-order mark; save it as UTF-8", path=path)
         if nul >= 0:
             line, col = _position(raw, nul)
             raise ParseError("binary data (NUL byte): not a text file", path=path, line=line, column=col)
@@ -60,6 +62,17 @@ def decode_text(raw: bytes, path: str | Path) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def _looks_like_utf16(raw: bytes) -> bool:
+    """Every other byte NUL and the rest printable ASCII: UTF-16 (LE or BE) text of ASCII characters."""
+    head = raw[:4096]
+    if len(head) < 4:
+        return False
+    for zeros, chars in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
+        if zeros.count(0) >= 0.95 * len(zeros) and all(c in b"\t\n\r" or 32 <= c < 127 for c in chars):
+            return True
+    return False
 
 
 def read_text(path: str | Path) -> str:

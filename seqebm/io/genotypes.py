@@ -41,14 +41,14 @@ def encode_genotypes(
         r, c = (int(v) for v in bad[0])
         kind = "+/-1 spin" if spins else "0/1/2 genotype"
         raise AlphabetError(
-            f"value {cells[r, c]!r} is not a {kind} value", path=path, line=row_lines[r], column=first_column + c, record=names[r]
+            f"value {str(cells[r, c])!r} is not a {kind} value", path=path, line=row_lines[r], column=first_column + c, record=names[r]
         )
     miss = values == -2
     if miss.any():
         if missing == "error":
             r, c = (int(v) for v in np.argwhere(miss)[0])
             raise MissingValueError(
-                f"missing value {cells[r, c]!r} ({int(miss.sum())} missing cells in total; pass a missing-value policy: drop or mode)",
+                f"missing value {str(cells[r, c])!r} ({int(miss.sum())} missing cells in total; pass a missing-value policy: drop or mode)",
                 path=path, line=row_lines[r], column=first_column + c, record=names[r],
             )
         if missing == "drop":
@@ -65,6 +65,11 @@ def encode_genotypes(
     if values.size and values.max() >= q:
         raise AlphabetError(f"value {int(values.max())} does not fit {q} states", path=path)
     return values.astype(np.uint8), names, q
+
+
+def _looks_like_spins(cells: np.ndarray) -> bool:
+    """+/-1 data have -1 cells and no 0 cells; in a 0/1/2 matrix a -1 is a missing-value code."""
+    return bool((cells == "-1").any()) and not bool((cells == "0").any())
 
 
 def map_cells(cells: np.ndarray, func) -> np.ndarray:
@@ -118,7 +123,7 @@ def read_hapt(path: str | Path, missing: str = "error", states: int | None = Non
 def read_matrix_text(path: str | Path, missing: str = "error", states: int | None = None) -> SequenceDataset:
     """Whitespace matrix of numbers with no header and no ID column (0/1, 0/1/2, or +/-1 spins)."""
     names, cells, lines = _split_rows(read_text(path), path, leading=0)
-    spins = bool(np.isin(cells, ["-1"]).any())
+    spins = _looks_like_spins(cells)
     values, names, q = encode_genotypes(cells, path, names, lines, 1, missing, states, spins=spins)
     return _make_dataset(values, names, q, path, spins=spins)
 
@@ -141,7 +146,7 @@ def read_genotype_table(path: str | Path, missing: str = "error", states: int | 
     if leading == cells.shape[1]:
         raise ParseError("no genotype columns (every column has non-genotype values)", path=path, line=2)
     names = cells[:, leading - 1].tolist() if leading else [f"row{i + 1}" for i in range(len(table))]
-    spins = bool((cells[:, leading:] == "-1").any())
+    spins = _looks_like_spins(np.char.strip(cells[:, leading:]))
     values, names, q = encode_genotypes(np.char.strip(cells[:, leading:]), path, names, list(range(2, len(names) + 2)), leading + 1, missing, states, spins)
     ds = _make_dataset(values, names, q, path, spins=spins)
     ds.meta["variants"] = [str(c) for c in table.columns[leading:]]

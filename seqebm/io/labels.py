@@ -32,7 +32,7 @@ def read_labels(path: str | Path, dataset: SequenceDataset, key: str | None = No
     names = pd.Index(dataset.names)
     if names.has_duplicates:
         dup = names[names.duplicated()][0]
-        raise LabelError(f"sequence name {dup!r} occurs more than once in the data; labels by name are ambiguous", path=dataset.source or path)
+        raise LabelError("sequence name occurs more than once in the data; labels by name are ambiguous", path=dataset.source or path, record=dup)
     if key is None:
         overlaps = {c: table[c].isin(names).sum() for c in table.columns}
         key = max(overlaps, key=overlaps.get)

@@ -123,14 +123,20 @@ def encode_aligned(
             raw = seq.encode("ascii")
         except UnicodeEncodeError:
             bad = next(i for i, c in enumerate(seq) if ord(c) > 127)
-            raise AlphabetError(f"non-ASCII symbol {seq[bad]!r} at position {bad + 1}", path=path, line=lineno, record=header) from None
+            error = AlphabetError(f"non-ASCII symbol {seq[bad]!r} at position {bad + 1}", path=path, line=lineno, record=header)
+            error.offset = bad
+            raise error from None
         raw = raw.translate(None, _DROP_INSERTS) if insertions == "drop" else raw.upper()
         blobs.append(raw)
     length = len(blobs[0])
-    for header, blob, lineno in zip(headers, blobs, lines):
+    for index, (header, blob, lineno) in enumerate(zip(headers, blobs, lines)):
         if len(blob) != length:
+            hint = ""
+            if insertions == "drop" and any(s != s.upper() or "." in s for s in (sequences[0], sequences[index])):
+                hint = ("; lowercase letters and '.' are read as A2M insert states and dropped"
+                        " (insertions='keep' / --insertions keep reads them as alignment columns)")
             raise ShapeError(
-                f"ragged alignment: {len(blob)} aligned columns, expected {length} (as in the first record)",
+                f"ragged alignment: {len(blob)} aligned columns, expected {length} (as in the first record){hint}",
                 path=path, line=lineno, record=header,
             )
     if length == 0:
@@ -147,11 +153,51 @@ def encode_aligned(
         row, col = (int(v) for v in bad[0])
         symbol = chr(blobs[row][col])
         hint = " (ambiguity code; use ambiguous='gap')" if symbol in alpha.ambiguous else ""
-        raise AlphabetError(
+        error = AlphabetError(
             f"symbol {symbol!r} at alignment column {col + 1} is not in the {alpha.name} alphabet {alpha.symbols!r}{hint}",
             path=path, line=lines[row], record=headers[row],
         )
+        error.offset = _raw_offset(sequences[row], col, insertions)
+        raise error
+    if alpha.has_gap:
+        all_gap = np.flatnonzero((states == alpha.gap_index).all(axis=1))
+        if all_gap.size:
+            row = int(all_gap[0])
+            raise ParseError(
+                f"sequence is all gaps ({all_gap.size} such sequence(s)); remove them from the alignment",
+                path=path, line=lines[row], record=headers[row],
+            )
     return states, alpha
+
+
+def _raw_offset(sequence: str, column: int, insertions: str) -> int:
+    """Index in ``sequence`` of its ``column``-th alignment column (insert states skipped when dropped)."""
+    if insertions != "drop":
+        return column
+    kept = -1
+    for index, char in enumerate(sequence):
+        if not (char.islower() or char == "."):
+            kept += 1
+            if kept == column:
+                return index
+    return column
+
+
+def _fasta_position(text: str, header_line: int, offset: int) -> tuple[int, int] | None:
+    """(line, column) of the ``offset``-th sequence character of the record whose header is on ``header_line``."""
+    lines = text.split("\n")
+    count = 0
+    for index in range(header_line, len(lines)):
+        line = lines[index]
+        if line.startswith(">"):
+            break
+        for col, char in enumerate(line):
+            if char.isspace():
+                continue
+            if count == offset:
+                return index + 1, col + 1
+            count += 1
+    return None
 
 
 def read_msa(
@@ -178,9 +224,19 @@ def read_msa(
         if parser is None:
             raise ConfigError(f"engine must be 'fast' or 'biopython', not {engine!r}")
         headers, seqs, lines = parser(text, path)
+        if fmt == "fasta" and insertions == "drop" and "".join(seqs[:2000]).islower():
+            insertions = "keep"  # an all-lowercase FASTA is lowercase residues, not A2M insert states
     else:
         raise ConfigError(f"unknown MSA format {fmt!r}: use fasta, a2m, a3m, stockholm or csv")
-    states, alpha = encode_aligned(headers, seqs, path, alphabet, insertions, ambiguous, lines)
+    try:
+        states, alpha = encode_aligned(headers, seqs, path, alphabet, insertions, ambiguous, lines)
+    except AlphabetError as error:
+        if fmt == "stockholm" or getattr(error, "offset", None) is None or error.line is None:
+            raise
+        position = _fasta_position(text, error.line, error.offset)
+        if position is None:
+            raise
+        raise AlphabetError(error.reason, path=path, line=position[0], column=position[1], record=error.record) from None
     names = [h.split()[0] if h.split() else f"seq{i + 1}" for i, h in enumerate(headers)]
     return SequenceDataset(states, alpha, names, kind="msa", source=str(path), meta={"headers": headers})
 

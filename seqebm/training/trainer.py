@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from seqebm.device import make_generator, resolve_device
-from seqebm.errors import ConfigError, SeqebmError, TrainingDiverged
+from seqebm.errors import ConfigError, InputError, SeqebmError, TrainingDiverged
 from seqebm.io._files import atomic_write
 from seqebm.io.dataset import SequenceDataset
 from seqebm.models.base import EnergyModel
@@ -144,6 +144,8 @@ class Trainer:
     def fit(self, dataset: SequenceDataset, resume: bool = False) -> TrainingResult:
         """Train on ``dataset``; ``resume=True`` continues from ``out_dir/checkpoint.npz`` exactly."""
         cfg = self.config
+        if dataset.n_sequences < 2:
+            raise InputError(f"{dataset.n_sequences} sequence(s): training needs at least 2", path=dataset.source or None)
         device = resolve_device(cfg.device)
         gen = make_generator(cfg.seed, device)
         if cfg.model == "potts" and dataset.kind in ("images",) and dataset.length > 400:
