@@ -61,6 +61,8 @@ def decode_text(raw: bytes, path: str | Path) -> str:
             raise ParseError(f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x})", path=path, line=line, column=col) from None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ParseError("file is empty (no text after the byte-order mark)", path=path)
     return text
 
 

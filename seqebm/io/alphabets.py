@@ -106,7 +106,12 @@ def from_json(obj: dict) -> Alphabet:
 
 
 def guess_alphabet(letters: set[str]) -> Alphabet:
-    """Pick the smallest named alphabet that accepts all ``letters`` (uppercase)."""
+    """Pick the smallest named alphabet that accepts all ``letters`` (uppercase); digits 0/1(/2) are binary
+    (ternary) data."""
+    if letters and letters <= set(BINARY.symbols):
+        return BINARY
+    if letters and letters <= set(TERNARY.symbols):
+        return TERNARY
     for alpha in (RNA, DNA, PROTEIN):
         accepted = set(alpha.symbols) | set(alpha.aliases) | set(alpha.ambiguous)
         if letters <= accepted:

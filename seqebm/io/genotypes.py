@@ -136,6 +136,8 @@ def read_genotype_table(path: str | Path, missing: str = "error", states: int | 
         table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[])
     except pd.errors.ParserError as exc:
         raise ShapeError(f"malformed table ({' '.join(str(exc).split())})", path=path) from None
+    except pd.errors.EmptyDataError:
+        raise ParseError("file is empty", path=path) from None
     if len(table) == 0:
         raise ParseError("table has a header but no rows", path=path, line=2)
     cells = table.to_numpy(dtype=str)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,9 @@ FORMAT = "seqebm-model"
 FORMAT_VERSION = 1
 MODEL_KINDS = {"potts": Potts, "rbm": RBM}
 _MAX_METADATA_BYTES = 16 * 1024 * 1024
+_NAN_ALLOWED = {"extra/log"}  # a training log inside a checkpoint: NaN marks "not measured at this update"
+# what a damaged archive or member can raise while being read (bad headers, CRC, deflate stream, npy header)
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, KeyError)
 
 
 def model_to_bytes(model: EnergyModel, extra_arrays: dict[str, np.ndarray] | None = None) -> bytes:
@@ -80,7 +84,7 @@ def load_model(
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         names = zf.namelist()
-    except zipfile.BadZipFile as exc:
+    except _ZIP_ERRORS as exc:
         raise ModelFileError(f"corrupt model file ({exc})", path=path) from None
     if "data.pkl" in names or any(n.endswith(".pkl") or "/data.pkl" in n for n in names):
         raise ModelFileError("file is a torch/pickle archive; seqebm never unpickles model files", path=path)
@@ -91,12 +95,12 @@ def load_model(
         raise ModelFileError("metadata.json is implausibly large", path=path)
     try:
         meta = json.loads(zf.read("metadata.json").decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, *_ZIP_ERRORS) as exc:
         raise ModelFileError(f"unreadable metadata.json ({exc})", path=path) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError("metadata.json does not describe a seqebm model", path=path)
     kind = meta.get("kind")
-    if kind not in MODEL_KINDS:
+    if not isinstance(kind, str) or kind not in MODEL_KINDS:
         raise ModelFileError(f"unknown model kind {kind!r}", path=path)
     cls = MODEL_KINDS[kind]
     shapes = meta.get("shapes")
@@ -108,18 +112,20 @@ def load_model(
         raise ModelFileError(f"unexpected member(s) {unexpected} in model file", path=path)
     arrays: dict[str, np.ndarray] = {}
     for name, shape in shapes.items():
+        if not (isinstance(shape, list) and all(isinstance(d, int) and not isinstance(d, bool) for d in shape)):
+            raise ModelFileError(f"metadata shape of {name!r} is not a list of integers", path=path)
         member = f"{name}.npy"
         if member not in names:
             raise ModelFileError(f"tensor {name!r} listed in metadata is missing", path=path)
         try:
             array = np.lib.format.read_array(io.BytesIO(zf.read(member)), allow_pickle=False)
-        except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        except _ZIP_ERRORS as exc:
             raise ModelFileError(f"tensor {name!r} is not a plain numeric array ({' '.join(str(exc).split())})", path=path) from None
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
             raise ModelFileError(f"tensor {name!r} has non-numeric dtype {array.dtype}", path=path)
         if list(array.shape) != list(shape):
             raise ModelFileError(f"tensor {name!r} has shape {list(array.shape)}, metadata says {shape}", path=path)
-        if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+        if np.issubdtype(array.dtype, np.floating) and name not in _NAN_ALLOWED and not np.isfinite(array).all():
             raise ModelFileError(f"tensor {name!r} contains NaN/inf", path=path)
         arrays[name] = array
     missing = [n for n in cls.parameter_names if n not in arrays]

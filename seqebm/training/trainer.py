@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -172,7 +173,8 @@ class Trainer:
             start_update, sweeps = int(state["update"]), int(state["sweeps"])
             mixing_time = state.get("mixing_time")
             elapsed0 = float(state["seconds"])
-            rows = _read_log(self.out_dir / "log.csv", start_update)
+            rows = _log_from_array(extra["log"], start_update) if "log" in extra else _read_log(self.out_dir / "log.csv", start_update)
+            _remove_stale_temporaries(self.out_dir)
         else:
             n_chains, ceiling = self._choose_chains(states, dataset.q, weights, reference, gen)
             model = self._initial_model(dataset, single, device, gen)
@@ -287,7 +289,8 @@ class Trainer:
 
     def _write_checkpoint(self, model, chains, optimizer, gen, state, rows) -> None:
         model.metadata["training_state"] = state
-        extra = {"chains": chains.detach().cpu().numpy(), "rng_state": gen.get_state().cpu().numpy()}
+        # the log travels inside the checkpoint: a kill between the two writes cannot leave them out of step
+        extra = {"chains": chains.detach().cpu().numpy(), "rng_state": gen.get_state().cpu().numpy(), "log": _log_to_array(rows)}
         extra.update({f"opt/{k}": v.detach().cpu().numpy() for k, v in optimizer.state_arrays().items()})
         save_model(model, self.out_dir / "checkpoint.npz", extra_arrays=extra)
         _write_log(self.out_dir / "log.csv", rows)
@@ -328,6 +331,36 @@ def _write_log(path: Path, rows: list[dict]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def _log_to_array(rows: list[dict]) -> np.ndarray:
+    """Log rows as a float64 (n, len(LOG_COLUMNS)) array, None as NaN."""
+    table = np.full((len(rows), len(LOG_COLUMNS)), np.nan)
+    for i, row in enumerate(rows):
+        for j, key in enumerate(LOG_COLUMNS):
+            if row.get(key) is not None:
+                table[i, j] = float(row[key])
+    return table
+
+
+def _log_from_array(table: np.ndarray, up_to: int) -> list[dict]:
+    rows = []
+    for values in np.asarray(table, dtype=np.float64).reshape(-1, len(LOG_COLUMNS)):
+        row = dict(zip(LOG_COLUMNS, (float(v) for v in values)))
+        row["update"], row["sweeps"] = int(row["update"]), int(row["sweeps"])
+        row["mixing_time"] = None if math.isnan(row["mixing_time"]) else int(row["mixing_time"])
+        if row["update"] <= up_to:
+            rows.append(row)
+    return rows
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files of atomic writes that a killed run left behind (``.<name>.<random>.tmp``)."""
+    for path in folder.glob(".*.tmp"):
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def _read_log(path: Path, up_to: int) -> list[dict]:
