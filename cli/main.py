@@ -131,6 +131,8 @@ def fit(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     out: Path = typer.Option(Path("seqebm_run"), "--out", help="Output folder."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its checkpoint."),
+    distributed: bool = typer.Option(False, "--distributed", help="Data-parallel over the processes torchrun starts (NCCL on GPUs, gloo on CPUs)."),
+    chain_blocks: Optional[int] = typer.Option(None, "--chain-blocks", help="Chain blocks with their own random streams (default: one per process); one process with N blocks reproduces an N-process run."),
 ) -> None:
     """Train a Potts model or RBM; writes model.npz, checkpoint.npz, log.csv and training_curve.png into --out."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -138,17 +140,26 @@ def fit(
     from seqebm.io import load_dataset
     from seqebm.training import Trainer, TrainingInterrupted, default_model
 
+    comm = rank_device = None
+    out_console = console
+    if distributed:
+        from seqebm.training.parallel import init_distributed
+
+        comm, rank_device = init_distributed(device)
+        if not comm.is_writer:
+            out_console = Console(quiet=True)
     data = load_dataset(file, format=format, alphabet=alphabet)
     options = dict(
         model=model or default_model(data), hidden=hidden, regime=regime, k=k, n_chains=chains, init=init, lr=lr,
         optimizer=optimizer, max_updates=updates, max_seconds=max_seconds, target_pearson=target or None,
         batch_size=batch_size, l1=l1, l2=l2, pseudocount=pseudocount, beta=beta, theta=theta, reweight=theta < 1,
-        checkpoint_every=checkpoint_every, seed=seed, device=device,
+        checkpoint_every=checkpoint_every, seed=seed, device=device, chain_blocks=chain_blocks,
     )
-    console.print(f"data: {file} ({data.kind}, N={data.n_sequences}, L={data.length}, q={data.q})", highlight=False)
+    where = f", {comm.world_size} processes" if comm else ""
+    out_console.print(f"data: {file} ({data.kind}, N={data.n_sequences}, L={data.length}, q={data.q}{where})", highlight=False)
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+        TimeElapsedColumn(), TimeRemainingColumn(), console=out_console, transient=False, disable=out_console.quiet,
     )
     task = progress.add_task(f"{options['model']} {regime}-{k}", total=updates, status="")
 
@@ -156,19 +167,32 @@ def fit(
         mix = "" if row["mixing_time"] is None else f" mix {row['mixing_time']}"
         progress.update(task, completed=row["update"], status=f"r={row['pearson']:.3f} sweeps {row['sweeps']}{mix}")
 
-    trainer = Trainer(out_dir=out, callback=on_update, warn=lambda m: err_console.print(f"[yellow]warning:[/] {m}", soft_wrap=True), **options)
+    def warn(message: str) -> None:
+        if out_console is console:
+            err_console.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+
+    if rank_device is not None:
+        options["device"] = str(rank_device)
+    trainer = Trainer(out_dir=out, callback=on_update, warn=warn, comm=comm, **options)
     try:
         with progress:
             result = trainer.fit(data, resume=resume)
     except TrainingInterrupted as exc:
-        err_console.print(f"{exc}; continue with: seqebm fit {file} --out {out} --resume", soft_wrap=True, highlight=False)
+        if out_console is console:
+            err_console.print(f"{exc}; continue with: seqebm fit {file} --out {out} --resume", soft_wrap=True, highlight=False)
         raise typer.Exit(130)
+    finally:
+        if distributed:
+            import torch.distributed as dist
+
+            if dist.is_initialized():
+                dist.destroy_process_group()
     ceiling = "" if result.pearson_ceiling is None else f" (ceiling for {result.model.metadata['training']['n_chains']} chains {result.pearson_ceiling:.3f})"
-    console.print(
+    out_console.print(
         f"stopped ({result.stopped_because}) after {len(result.log)} updates: Pearson {result.pearson:.3f}{ceiling}", highlight=False
     )
     for name, path in result.files.items():
-        console.print(f"  {name}: {path}", highlight=False)
+        out_console.print(f"  {name}: {path}", highlight=False)
 
 
 @app.command()

@@ -74,3 +74,7 @@ class ConfigError(SeqebmError, ValueError):
 
 class TrainingDiverged(SeqebmError, RuntimeError):
     """Parameters became NaN/inf or exceeded the allowed bound during training."""
+
+
+class ResourceError(InputError):
+    """The job would need more memory than the machine (or SEQEBM_MEMORY_LIMIT) allows; refused up front."""

@@ -16,8 +16,13 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 def read_bytes(path: str | Path) -> bytes:
     """Whole file content, gunzipped when it starts with the gzip magic. Errors name the file."""
+    from seqebm.memory import check_memory, text_file_memory
+
     path = Path(path)
     try:
+        if path.is_file():
+            check_memory(text_file_memory(path), "reading this file", "cpu", path=path,
+                         hint="split the file or subsample it (e.g. with seqkit sample)")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ParseError("no such file", path=path) from None
@@ -88,6 +93,12 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w", **kwargs) -> Iterator:
     """Write to a temporary file in the same folder, fsync, then rename over ``path``.
@@ -102,6 +113,7 @@ def atomic_write(path: str | Path, mode: str = "w", **kwargs) -> Iterator:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs get the usual permissions
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -97,8 +97,15 @@ class SequenceDataset:
         return torch.as_tensor(self.weights, device=resolve_device(device), dtype=dtype)
 
     def one_hot(self, device: str | torch.device | None = "cpu", dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        """(N, L, q) one-hot tensor."""
-        return one_hot(self.tensor(device), self.q, dtype=dtype)
+        """(N, L, q) one-hot tensor (refused up front when it would not fit in memory: the statistics functions
+        of :mod:`seqebm.stats` work from the integer states in chunks instead)."""
+        from seqebm.memory import check_memory
+
+        dev = resolve_device(device)
+        itemsize = torch.empty((), dtype=dtype).element_size()
+        check_memory(self.n_sequences * self.length * (self.q * itemsize + 8), f"one-hot encoding {self.n_sequences} x {self.length} x {self.q}",
+                     dev, path=self.source or None, hint="use the chunked functions of seqebm.stats on dataset.tensor()")
+        return one_hot(self.tensor(dev), self.q, dtype=dtype)
 
     def bernoulli(self, device: str | torch.device | None = "cpu", dtype: torch.dtype = torch.float32) -> torch.Tensor:
         """(N, L) {0,1} tensor for binary data (state 1 = symbol ``1``)."""

@@ -32,13 +32,17 @@ def site_frequencies(
     weights: torch.Tensor | None = None,
     pseudocount: float = 0.0,
     dtype: torch.dtype = torch.float32,
+    chunk_size: int = 65536,
 ) -> torch.Tensor:
     """f_i(a) = sum_n w_n [x_ni = a] / sum_n w_n, then (1 - lambda) f + lambda / q."""
     w = _normalised_weights(states, weights, dtype)
     n, length = states.shape
-    flat = (states.long() + torch.arange(length, device=states.device) * q).reshape(-1)
+    offsets = torch.arange(length, device=states.device) * q
     freq = torch.zeros(length * q, dtype=dtype, device=states.device)
-    freq.index_add_(0, flat, w.repeat_interleave(length))
+    for start in range(0, n, chunk_size):  # chunks of rows keep memory at O(chunk_size L)
+        block = states[start : start + chunk_size]
+        flat = (block.long() + offsets).reshape(-1)
+        freq.index_add_(0, flat, w[start : start + chunk_size].repeat_interleave(length))
     freq = freq.reshape(length, q)
     return (1 - pseudocount) * freq + pseudocount / q
 

@@ -45,6 +45,7 @@ class TrainConfig:
     divergence_bound: float = 1e3  # |parameter| above this stops training
     seed: int = 0
     device: str = "auto"
+    chain_blocks: int | None = None  # chains split in blocks with their own random streams; None: one per process
 
     def validate(self) -> "TrainConfig":
         _choice("model", self.model, MODELS)
@@ -63,6 +64,8 @@ class TrainConfig:
             _positive("n_chains", self.n_chains)
         if self.batch_size is not None:
             _positive("batch_size", self.batch_size)
+        if self.chain_blocks is not None:
+            _positive("chain_blocks", self.chain_blocks)
         if self.lr is None:
             self.lr = DEFAULT_LR.get(self.optimizer)
         for name in ("lr", "beta", "divergence_bound"):

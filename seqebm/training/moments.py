@@ -33,21 +33,26 @@ def potts_gradient(model: Potts, data: dict, chains: dict, l1: float = 0.0, l2: 
 
 
 def rbm_moments(
-    model: RBM, states: torch.Tensor, weights: torch.Tensor | None = None, hidden_probs: torch.Tensor | None = None
+    model: RBM, states: torch.Tensor, weights: torch.Tensor | None = None, hidden_probs: torch.Tensor | None = None,
+    chunk_size: int = 16384,
 ) -> dict:
     """Weighted <v>, <h>, <v h> with h = p(h | v); visible one-hot for Potts units. Shapes follow the parameters."""
     v = model.visible_tensor(states)
     w = _normalised_weights(v, weights, model.dtype)
-    ph = model.hidden_probabilities(v) if hidden_probs is None else hidden_probs
-    if model.visible == "bernoulli":
-        vf = v
-    else:
-        vf = one_hot(v, model.q, model.dtype).reshape(v.shape[0], -1)
-    wh = ph * w[:, None]
-    v_mean = w @ vf
-    vh = vf.T @ wh
+    width = model.weights.shape[0] if model.visible == "bernoulli" else model.length * model.q
+    v_mean = torch.zeros(width, dtype=model.dtype, device=v.device)
+    h_mean = torch.zeros(model.n_hidden, dtype=model.dtype, device=v.device)
+    vh = torch.zeros(width, model.n_hidden, dtype=model.dtype, device=v.device)
+    for start in range(0, v.shape[0], chunk_size):  # one-hot and p(h|v) of a chunk of rows at a time
+        block, wb = v[start : start + chunk_size], w[start : start + chunk_size]
+        ph = model.hidden_probabilities(block) if hidden_probs is None else hidden_probs[start : start + chunk_size]
+        vf = block if model.visible == "bernoulli" else one_hot(block, model.q, model.dtype).reshape(block.shape[0], -1)
+        wh = ph * wb[:, None]
+        v_mean += wb @ vf
+        h_mean += wh.sum(0)
+        vh.addmm_(vf.T, wh)
     shape = model.visible_bias.shape
-    return {"visible_bias": v_mean.reshape(shape), "hidden_bias": wh.sum(0), "weights": vh.reshape(model.weights.shape)}
+    return {"visible_bias": v_mean.reshape(shape), "hidden_bias": h_mean, "weights": vh.reshape(model.weights.shape)}
 
 
 def rbm_gradient(

@@ -22,22 +22,24 @@ from seqebm.device import make_generator, resolve_device
 from seqebm.errors import ConfigError, InputError, SeqebmError, TrainingDiverged
 from seqebm.io._files import atomic_write
 from seqebm.io.dataset import SequenceDataset
+from seqebm.memory import check_memory, training_memory
 from seqebm.models.base import EnergyModel
 from seqebm.models.files import load_model, save_model
 from seqebm.models.potts import Potts
 from seqebm.models.rbm import RBM
 from seqebm.sampling import gibbs, init_chains, rbm_gibbs
-from seqebm.stats.compare import connected_from_frequencies, correlation_agreement, pearson_ceiling, pearson_slope, upper_pairs
+from seqebm.stats.compare import connected_from_frequencies, pearson_ceiling, pearson_slope, upper_pairs
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
 from seqebm.training.config import TrainConfig
 from seqebm.training.mixing import mixing_test
 from seqebm.training.moments import potts_gradient, potts_moments, rbm_gradient, rbm_moments
 from seqebm.training.optim import Optimizer
+from seqebm.training.parallel import Communicator, block_seed, combine, local_blocks
 
 LOG_COLUMNS = ["update", "seconds", "pearson", "slope", "mixing_time", "sweeps", "log_grad_norm"]
 # options that change the dynamics: a resumed run must use the same values
 DYNAMICS = ("model", "hidden", "regime", "k", "n_chains", "init", "beta", "order", "optimizer", "lr", "l1", "l2",
-            "pseudocount", "batch_size", "centered", "theta", "reweight", "seed")
+            "pseudocount", "batch_size", "centered", "theta", "reweight", "seed", "chain_blocks")
 CHAIN_CHOICES = (5000, 10000, 20000)
 
 
@@ -67,6 +69,7 @@ class Trainer:
         out_dir: str | Path | None = None,
         callback: Callable[[dict], None] | None = None,
         warn: Callable[[str], None] | None = None,
+        comm: Communicator | None = None,
         **options,
     ) -> None:
         config = config or TrainConfig()
@@ -77,21 +80,41 @@ class Trainer:
         self.callback = callback
         self.warn = warn or (lambda message: print(f"warning: {message}"))
         self._stop_signal: int | None = None
+        self.comm = comm or Communicator()
+        self.n_blocks = 1
 
     # ------------------------------------------------------------------ setup
-    def _prepare_data(self, dataset: SequenceDataset, device: torch.device):
-        cfg = self.config
-        if cfg.reweight and cfg.theta < 1.0:
-            dataset = dataset.reweight(cfg.theta, device=device)
+    def _prepare_data(self, dataset: SequenceDataset, device: torch.device, blocks: list[int]):
+        """Weights, data shards of this rank and the statistics of the whole data set (identical on every rank)."""
+        cfg, comm, n_blocks = self.config, self.comm, self.n_blocks
         states = dataset.tensor(device)
-        weights = dataset.weights_tensor(device)
+        n = states.shape[0]
+        if cfg.reweight and cfg.theta < 1.0:
+            if comm.world_size == 1:
+                weights = dataset.reweight(cfg.theta, device=device).weights_tensor(device)
+            else:  # each rank weighs its own rows against all rows; integer counts, so the result is exact
+                from seqebm.stats.weights import sequence_weights
+
+                mine = torch.cat([torch.arange(b, n, n_blocks, device=device) for b in blocks])
+                weights = torch.zeros(n, dtype=torch.float32, device=device)
+                weights[mine] = sequence_weights(states, cfg.theta, dataset.q, rows=mine)
+                comm.all_reduce_(weights)
+        else:
+            weights = dataset.weights_tensor(device)
+        dataset = dataset.with_weights(weights)
         pseudocount = cfg.pseudocount if cfg.pseudocount is not None else 1.0 / max(dataset.effective_size, 1.0)
         if cfg.model == "rbm":
             pseudocount = cfg.pseudocount or 0.0
-        single = site_frequencies(states, dataset.q, weights, pseudocount)
-        pair = pair_frequencies(states, dataset.q, weights, pseudocount)
-        reference = connected_from_frequencies(single, pair)
-        return dataset, states, weights, pseudocount, single, pair, reference
+        shards = [(states[b::n_blocks], weights[b::n_blocks]) for b in blocks]
+        shard_mass = torch.stack([weights[b::n_blocks].double().sum() for b in range(n_blocks)])
+        shares = [float(shard_mass[b] / shard_mass.sum()) for b in blocks]
+        stats = combine(
+            [(share, {"single": site_frequencies(s, dataset.q, w, pseudocount), "pair": pair_frequencies(s, dataset.q, w, pseudocount)})
+             for share, (s, w) in zip(shares, shards)],
+            comm,
+        )
+        reference = connected_from_frequencies(stats["single"], stats["pair"])
+        return dataset, states, weights, shards, shares, pseudocount, stats["single"], stats["pair"], reference
 
     def _initial_model(self, dataset: SequenceDataset, single: torch.Tensor, device, gen) -> EnergyModel:
         cfg = self.config
@@ -141,18 +164,36 @@ class Trainer:
             return rbm_gibbs(model, start, n_steps, beta=cfg.beta, generator=gen)
         return gibbs(model, start, n_steps, beta=cfg.beta, generator=gen, order=cfg.order), None
 
+    def _chain_correlations(self, blocks: list[torch.Tensor], q: int) -> torch.Tensor:
+        """Connected correlations of all chains (every block of every rank)."""
+        share = 1.0 / self.n_blocks
+        stats = combine([(share, {"single": site_frequencies(b, q), "pair": pair_frequencies(b, q)}) for b in blocks], self.comm)
+        return connected_from_frequencies(stats["single"], stats["pair"])
+
     # ------------------------------------------------------------------ main loop
     def fit(self, dataset: SequenceDataset, resume: bool = False) -> TrainingResult:
         """Train on ``dataset``; ``resume=True`` continues from ``out_dir/checkpoint.npz`` exactly."""
-        cfg = self.config
+        cfg, comm = self.config, self.comm
         if dataset.n_sequences < 2:
             raise InputError(f"{dataset.n_sequences} sequence(s): training needs at least 2", path=dataset.source or None)
         device = resolve_device(cfg.device)
-        gen = make_generator(cfg.seed, device)
+        n_blocks = self.n_blocks = cfg.chain_blocks or comm.world_size
+        blocks = local_blocks(n_blocks, comm)
+        if cfg.n_chains is not None and cfg.n_chains % n_blocks:
+            raise ConfigError(f"n_chains={cfg.n_chains} must be a multiple of the number of chain blocks ({n_blocks})")
+        check_memory(
+            training_memory(dataset.n_sequences, dataset.length, dataset.q, cfg.model, (cfg.n_chains or CHAIN_CHOICES[0]) // comm.world_size, cfg.hidden),
+            f"training a {cfg.model} model on {dataset.n_sequences} x {dataset.length} sequences (q={dataset.q})", device,
+            path=dataset.source or None, hint="subsample the sequences, use fewer chains, or a device with more memory",
+        )
+        gen = make_generator(cfg.seed, device)  # shared stream: identical on every rank
+        # one random stream per chain block; a lone block keeps using the shared stream
+        gens = [gen] if n_blocks == 1 else [make_generator(block_seed(cfg.seed, b), device) for b in blocks]
         if cfg.model == "potts" and dataset.kind in ("images",) and dataset.length > 400:
             self.warn("a Potts model on wide binary data is large; --model rbm is the usual choice")
-        dataset, states, weights, pseudocount, single, pair, reference = self._prepare_data(dataset, device)
+        dataset, states, weights, shards, shares, pseudocount, single, pair, reference = self._prepare_data(dataset, device, blocks)
         ref_flat = upper_pairs(reference)
+        writer = comm.is_writer and self.out_dir is not None
 
         checkpoint = self.out_dir / "checkpoint.npz" if self.out_dir else None
         if resume:
@@ -160,37 +201,51 @@ class Trainer:
                 raise ConfigError(f"nothing to resume: no checkpoint in {self.out_dir}")
             model, extra = load_model(checkpoint, device=device, with_extra=True)
             state = model.metadata.get("training_state", {})
-            saved = model.metadata.get("training", {})
+            saved = {"chain_blocks": 1, **model.metadata.get("training", {})}
             for key in DYNAMICS:
-                if key in saved and saved[key] != getattr(cfg, key) and not (key == "n_chains" and cfg.n_chains is None):
-                    raise ConfigError(f"cannot resume with {key}={getattr(cfg, key)!r}: the run was trained with {saved[key]!r}")
+                value = n_blocks if key == "chain_blocks" else getattr(cfg, key)
+                if key in saved and saved[key] != value and not (key == "n_chains" and cfg.n_chains is None):
+                    raise ConfigError(f"cannot resume with {key}={value!r}: the run was trained with {saved[key]!r}")
             n_chains = int(saved["n_chains"])
             ceiling = state.get("pearson_ceiling")
-            chains = torch.as_tensor(extra["chains"], device=device).long()
-            gen.set_state(torch.as_tensor(extra["rng_state"]).to(torch.uint8))
+            per_block = n_chains // n_blocks
+            all_chains = torch.as_tensor(extra["chains"], device=device).long()
+            chains = [all_chains[b * per_block : (b + 1) * per_block] for b in blocks]
+            rng_states = extra.get("rng_states", extra["rng_state"][None])
+            for g, b in zip(gens, blocks):
+                g.set_state(torch.as_tensor(rng_states[b]).to(torch.uint8))
             optimizer = Optimizer(cfg.optimizer, cfg.lr)
             optimizer.load_state({k[4:]: torch.as_tensor(v, device=device) for k, v in extra.items() if k.startswith("opt/")}, state["update"])
             start_update, sweeps = int(state["update"]), int(state["sweeps"])
             mixing_time = state.get("mixing_time")
             elapsed0 = float(state["seconds"])
             rows = _log_from_array(extra["log"], start_update) if "log" in extra else _read_log(self.out_dir / "log.csv", start_update)
-            _remove_stale_temporaries(self.out_dir)
+            if writer:
+                _remove_stale_temporaries(self.out_dir)
         else:
             n_chains, ceiling = self._choose_chains(states, dataset.q, weights, reference, gen)
+            if n_chains % n_blocks:
+                raise ConfigError(f"{n_chains} chains cannot be split into {n_blocks} equal blocks; pass n_chains")
+            per_block = n_chains // n_blocks
             model = self._initial_model(dataset, single, device, gen)
-            chains = init_chains(n_chains, dataset.length, dataset.q, cfg.init, states, weights, None, gen, device)
+            chains = [init_chains(per_block, dataset.length, dataset.q, cfg.init, s, w, None, g, device)
+                      for (s, w), g in zip(shards, gens)]
             optimizer = Optimizer(cfg.optimizer, cfg.lr)
             start_update, sweeps, mixing_time, elapsed0, rows = 0, cfg.k, None, 0.0, []
-        cfg_record = {**cfg.to_dict(), "n_chains": n_chains, "pseudocount": cfg.pseudocount}
+        del states  # from here on a rank only needs its shards
+        cfg_record = {**cfg.to_dict(), "n_chains": n_chains, "pseudocount": cfg.pseudocount, "chain_blocks": n_blocks,
+                      "processes": comm.world_size}
         model.metadata.update({
             "training": cfg_record,
             "data": {"source": dataset.source, "kind": dataset.kind, "N": dataset.n_sequences, "L": dataset.length,
                      "q": dataset.q, "M_eff": dataset.effective_size, "image_shape": list(dataset.shape) if dataset.shape else None},
         })
-        full_batch = cfg.batch_size is None or cfg.batch_size >= states.shape[0]
+        full_batch = cfg.batch_size is None or cfg.batch_size >= dataset.n_sequences
         data_moments = {"fields": single, "couplings": pair} if cfg.model == "potts" and full_batch else None
+        batch_per_block = None if full_batch else max(1, cfg.batch_size // n_blocks)
+        block_share = 1.0 / n_blocks
 
-        if self.out_dir:
+        if writer:
             _write_log(self.out_dir / "log.csv", rows)  # the log exists as soon as training starts
         previous_handlers = self._install_signal_handlers()
         t0 = time.perf_counter() - elapsed0
@@ -199,33 +254,40 @@ class Trainer:
         last_good = start_update
         try:
             for update in range(start_update + 1, cfg.max_updates + 1):
-                torch.randint(0, 2, (1,), generator=gen, device=device)  # ties every update's random streams to the generator state
+                for g in gens:
+                    torch.randint(0, 2, (1,), generator=g, device=device)  # ties every update's random streams to the generator state
                 n_steps = sweeps if cfg.regime == "eq" else cfg.k
-                new_chains, hidden_probs = self._run_chains(model, chains, n_steps, states, weights, gen)
-                batch_states, batch_weights = states, weights
-                if cfg.batch_size is not None and cfg.batch_size < states.shape[0]:
-                    rows_idx = torch.randint(0, states.shape[0], (cfg.batch_size,), generator=gen, device=device)
-                    batch_states, batch_weights = states[rows_idx], weights[rows_idx]
+                evolved = [self._run_chains(model, c, n_steps, s, w, g) for c, (s, w), g in zip(chains, shards, gens)]
+                new_chains = [c for c, _ in evolved]
+                batches = shards
+                if batch_per_block is not None:
+                    batches = []
+                    for (s, w), g in zip(shards, gens):
+                        idx = torch.randint(0, s.shape[0], (batch_per_block,), generator=g, device=device)
+                        batches.append((s[idx], w[idx]))
                 if isinstance(model, Potts):
-                    dm = data_moments if data_moments is not None else potts_moments(batch_states, dataset.q, batch_weights, pseudocount)
-                    cm = potts_moments(new_chains, model.q)
+                    dm = data_moments
+                    if dm is None:
+                        dm = combine([(a, potts_moments(s, dataset.q, w, pseudocount)) for a, (s, w) in zip(shares, batches)], comm)
+                    cm = combine([(block_share, potts_moments(c, model.q)) for c in new_chains], comm)
                     grads = potts_gradient(model, dm, cm, cfg.l1, cfg.l2)
                     chain_corr = connected_from_frequencies(cm["fields"], cm["couplings"])
                     pearson, slope = pearson_slope(ref_flat, upper_pairs(chain_corr))
                 else:
-                    dm = rbm_moments(model, batch_states, batch_weights)
-                    cm = rbm_moments(model, new_chains, None, hidden_probs)
+                    dm = combine([(a, rbm_moments(model, s, w)) for a, (s, w) in zip(shares, batches)], comm)
+                    cm = combine([(block_share, rbm_moments(model, c, None, h)) for c, h in evolved], comm)
                     grads = rbm_gradient(model, dm, cm, cfg.centered, cfg.l1, cfg.l2)
                     if update % 10 == 0 or update == cfg.max_updates or update == 1:
-                        pearson, slope = correlation_agreement(reference, new_chains, dataset.q)
+                        pearson, slope = pearson_slope(ref_flat, upper_pairs(self._chain_correlations(new_chains, dataset.q)))
                 grad_norm = math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
                 optimizer.step(model.tensors(), grads)
                 chains = new_chains  # persistent regimes continue from them; the others keep the last set for the result
                 self._check_divergence(model, update, checkpoint, last_good)
 
                 if cfg.regime == "eq" and (update % cfg.mix_check_every == 0 or update == 1):
-                    subset = chains[: min(cfg.mix_chains, chains.shape[0])]
-                    result = mixing_test(model, subset, 2 * sweeps, beta=cfg.beta, generator=gen, order=cfg.order)
+                    per_block_mix = max(2, min(cfg.mix_chains // n_blocks, per_block))
+                    result = mixing_test(model, [c[:per_block_mix] for c in chains], 2 * sweeps, beta=cfg.beta, generator=gens,
+                                         order=cfg.order, reduce=comm.all_reduce_)
                     # passing at t means x(t/2) and x(t) are already independent: t/2 sweeps per update give
                     # decorrelated persistent chains; failing up to 2 * sweeps means the sweeps must at least double
                     mixing_time = result.mixing_time if result.passed else 2 * sweeps  # a lower bound when failing
@@ -238,20 +300,24 @@ class Trainer:
                 rows.append(row)
                 if self.callback:
                     self.callback({**row, "max_updates": cfg.max_updates, "ceiling": ceiling})
+                # stop decisions that differ between processes (signals, clocks) are agreed on with one all-reduce
+                flags = torch.tensor([float(self._stop_signal or 0),
+                                      float(cfg.max_seconds is not None and seconds >= cfg.max_seconds)], device=device)
+                stop_signal, out_of_time = (int(v) for v in comm.all_reduce_(flags, op="max").tolist())
                 done = None
                 if cfg.target_pearson is not None and pearson >= cfg.target_pearson:
                     done = "target_pearson"
-                elif cfg.max_seconds is not None and seconds >= cfg.max_seconds:
+                elif out_of_time:
                     done = "max_seconds"
                 state = {"update": update, "sweeps": sweeps, "mixing_time": mixing_time, "seconds": seconds,
                          "pearson": pearson, "pearson_ceiling": ceiling}
-                if checkpoint and (update % cfg.checkpoint_every == 0 or done or update == cfg.max_updates or self._stop_signal):
-                    self._write_checkpoint(model, chains, optimizer, gen, state, rows)
+                if checkpoint and (update % cfg.checkpoint_every == 0 or done or update == cfg.max_updates or stop_signal):
+                    self._write_checkpoint(model, chains, optimizer, gens, state, rows, writer)
                     last_good = update
-                if self._stop_signal:
+                if stop_signal:
                     raise TrainingInterrupted(
-                        f"interrupted by signal {self._stop_signal} at update {update}; checkpoint written to {checkpoint}"
-                        if checkpoint else f"interrupted by signal {self._stop_signal} at update {update}"
+                        f"interrupted by signal {stop_signal} at update {update}; checkpoint written to {checkpoint}"
+                        if checkpoint else f"interrupted by signal {stop_signal} at update {update}"
                     )
                 if done:
                     stopped = done
@@ -266,11 +332,11 @@ class Trainer:
         model.metadata["sampling"] = sampling_defaults(cfg, mixing_time)
         log = pd.DataFrame(rows, columns=LOG_COLUMNS)
         files = {}
-        if self.out_dir:
+        if writer:
             files["model"] = save_model(model, self.out_dir / "model.npz")
             files["log"] = _write_log(self.out_dir / "log.csv", rows)
             files["curve"] = plot_training_curve(log, self.out_dir / "training_curve.png", cfg, ceiling)
-        return TrainingResult(model, log, chains, cfg, pearson, ceiling, stopped, self.out_dir, files)
+        return TrainingResult(model, log, torch.cat(chains), cfg, pearson, ceiling, stopped, self.out_dir if writer else None, files)
 
     # ------------------------------------------------------------------ helpers
     def _check_divergence(self, model, update, checkpoint, last_good) -> None:
@@ -287,10 +353,18 @@ class Trainer:
                 f"training diverged at update {update}: {name} has {problem} (lower --lr or add regularisation){keep}"
             )
 
-    def _write_checkpoint(self, model, chains, optimizer, gen, state, rows) -> None:
+    def _write_checkpoint(self, model, chains, optimizer, gens, state, rows, writer: bool) -> None:
+        """Gather every rank's chains and random states (a collective: all ranks call it), then rank 0 writes."""
+        device = chains[0].device
+        all_chains = torch.cat(self.comm.all_gather(torch.cat(chains)))
+        local_states = torch.stack([g.get_state() for g in gens]).to(device)
+        rng_states = torch.cat(self.comm.all_gather(local_states))
+        if not writer:
+            return
         model.metadata["training_state"] = state
         # the log travels inside the checkpoint: a kill between the two writes cannot leave them out of step
-        extra = {"chains": chains.detach().cpu().numpy(), "rng_state": gen.get_state().cpu().numpy(), "log": _log_to_array(rows)}
+        extra = {"chains": all_chains.detach().cpu().numpy(), "rng_state": rng_states[0].cpu().numpy(),
+                 "rng_states": rng_states.cpu().numpy(), "log": _log_to_array(rows)}
         extra.update({f"opt/{k}": v.detach().cpu().numpy() for k, v in optimizer.state_arrays().items()})
         save_model(model, self.out_dir / "checkpoint.npz", extra_arrays=extra)
         _write_log(self.out_dir / "log.csv", rows)
