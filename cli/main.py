@@ -256,19 +256,38 @@ bench_app = typer.Typer(help="Reproduce the literature's claims on MCMC regimes 
 app.add_typer(bench_app, name="bench")
 
 
-@bench_app.command("ising")
-def bench_ising(
-    quick: bool = typer.Option(False, "--quick", help="Small run for a CPU (minutes)."),
-    out: Path = typer.Option(Path("bench_ising"), "--out"),
-    device: str = typer.Option("auto", "--device"),
-    seed: int = typer.Option(0, "--seed"),
-) -> None:
-    """Boltzmann machines trained rdm-k / pcd / eq on Ising data with known couplings."""
-    from seqebm.benchmarks.ising import run as run_bench
+def _run_bench(name: str, quick: bool, out: Path, device: str, seed: int) -> None:
+    import importlib
+
     from seqebm.device import resolve_device
 
-    run_bench(out, quick=quick, device=str(resolve_device(device)), seed=seed, log=lambda m: console.print(m, highlight=False))
+    bench = importlib.import_module(f"seqebm.benchmarks.{name}")
+    bench.run(out, quick=quick, device=str(resolve_device(device)), seed=seed, log=lambda m: console.print(m, highlight=False))
     console.print((out / "summary.md").read_text(), highlight=False)
+
+
+QUICK = typer.Option(False, "--quick", help="Small run for this kind of CPU (minutes); the full run is meant for a GPU.")
+DEVICE = typer.Option("auto", "--device", help="auto, cpu or cuda.")
+SEED = typer.Option(0, "--seed")
+
+
+@bench_app.command("ising")
+def bench_ising(quick: bool = QUICK, out: Path = typer.Option(Path("bench_ising"), "--out"), device: str = DEVICE, seed: int = SEED) -> None:
+    """Boltzmann machines trained rdm-k / pcd / eq on Ising data with known couplings."""
+    _run_bench("ising", quick, out, device, seed)
+
+
+@bench_app.command("images")
+def bench_images(quick: bool = QUICK, out: Path = typer.Option(Path("bench_images"), "--out"), device: str = DEVICE, seed: int = SEED) -> None:
+    """RBMs on binarised MNIST (rdm-10, rdm-100, pcd-100): sample quality against sampling time."""
+    _run_bench("images", quick, out, device, seed)
+
+
+@bench_app.command("multimodal")
+def bench_multimodal(quick: bool = QUICK, out: Path = typer.Option(Path("bench_multimodal"), "--out"), device: str = DEVICE,
+                     seed: int = SEED) -> None:
+    """rdm-10 generators vs long-run pcd models on haplotypes, Kunitz and the SAM riboswitch: PCA and labels."""
+    _run_bench("multimodal", quick, out, device, seed)
 
 
 def run() -> None:

@@ -35,3 +35,12 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def tiny_msa(tmp_path_factory):
+    """The first 300 sequences of PF00014 as a plain FASTA file (fast CLI trainings)."""
+    lines = gzip.open(PF00014, "rt").read().splitlines()[:600]
+    path = tmp_path_factory.mktemp("msa") / "tiny.fasta"
+    path.write_text("\n".join(lines) + "\n")
+    return path

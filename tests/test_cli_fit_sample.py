@@ -8,19 +8,11 @@ import numpy as np
 import pytest
 
 from seqebm import load_model, read_msa
-from tests.conftest import HAPT, PF00014
+from tests.conftest import HAPT
 
 
 def run_cli(*args, **kwargs):
     return subprocess.run([sys.executable, "-m", "seqebm", *map(str, args)], capture_output=True, text=True, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def tiny_msa(tmp_path_factory):
-    lines = gzip.open(PF00014, "rt").read().splitlines()[:600]  # 300 sequences
-    path = tmp_path_factory.mktemp("msa") / "tiny.fasta"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 @pytest.fixture(scope="module")

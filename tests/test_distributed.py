@@ -2,7 +2,6 @@
 same chain blocks: identical parameters, one set of output files, resume across launches."""
 from __future__ import annotations
 
-import gzip
 import os
 import socket
 import subprocess
@@ -14,7 +13,6 @@ import torch
 import torch.multiprocessing as mp
 
 from seqebm import load_model
-from tests.conftest import PF00014
 
 pytestmark = pytest.mark.skipif(not torch.distributed.is_available(), reason="torch.distributed not built")
 OUTPUTS = {"model.npz", "checkpoint.npz", "log.csv", "training_curve.png"}
@@ -24,14 +22,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def tiny_msa(tmp_path_factory):
-    lines = gzip.open(PF00014, "rt").read().splitlines()[:400]  # 200 sequences
-    path = tmp_path_factory.mktemp("msa") / "tiny.fasta"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def _fit(data: Path, out: Path, updates: int, *extra: str, processes: int = 1) -> subprocess.CompletedProcess:

@@ -2,7 +2,6 @@
 uninterrupted run ends (same seed, CPU), with valid files and no temporary debris."""
 from __future__ import annotations
 
-import gzip
 import os
 import random
 import signal
@@ -17,7 +16,6 @@ import pytest
 import torch
 
 from seqebm import load_model
-from tests.conftest import PF00014
 
 UPDATES = 200
 
@@ -26,14 +24,6 @@ def _fit_args(data: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "seqebm", "fit", str(data), "--updates", str(UPDATES), "--chains", "200", "--target", "0",
             "--k", "5", "--checkpoint-every", "20", "--seed", "3", "--device", "cpu", "--optimizer", "sgd", "--out", str(out),
             *extra]
-
-
-@pytest.fixture(scope="module")
-def tiny_msa(tmp_path_factory):
-    lines = gzip.open(PF00014, "rt").read().splitlines()[:400]  # 200 sequences
-    path = tmp_path_factory.mktemp("msa") / "tiny.fasta"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -170,3 +170,33 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
     assert kept.metadata["training_state"]["update"] == 6
     assert torch.isfinite(kept.couplings).all() and kept.couplings.abs().max() <= 50
     assert not (tmp_path / "model.npz").exists()  # no model file from a diverged run
+
+
+def test_random_start_check_catches_chains_stuck_in_one_mode():
+    """A Curie-Weiss ferromagnet (beta J = 3, weak field): chains started all-down stay in the down mode and pass the
+    t vs t/2 test, but chains from random split between both modes; the random-start check sees it. Chains drawn at
+    equilibrium pass it."""
+    from seqebm.sampling import gibbs, sample
+    from seqebm.training.mixing import equilibration_from_random, mixing_test
+
+    length = 16
+    couplings = torch.full((length, length), 3.0 / length).fill_diagonal_(0)
+    model = Potts.from_ising(torch.full((length,), 0.05), couplings)
+    gen = torch.Generator().manual_seed(0)
+    stuck = gibbs(model, torch.zeros(500, length, dtype=torch.long), 20, generator=gen)
+    assert mixing_test(model, stuck, 16, generator=gen).passed
+    result = equilibration_from_random(model, stuck, 64, generator=gen)
+    assert not result.passed and result.table[-1]["max_site_z"] > 10
+    equilibrium = sample(model, 500, 2000, seed=1)
+    result = equilibration_from_random(model, equilibrium, 64, generator=gen)
+    assert result.passed and result.time <= 16
+
+
+def test_eq_training_records_the_random_start_time_and_samples_longer():
+    data = dataset_of(exact_samples(random_potts(5, 3), 2000), 3)
+    result = fit(data, model="potts", regime="eq", k=2, n_chains=400, max_updates=15, target_pearson=None, reweight=False,
+                 seed=0, device="cpu", mix_check_every=5)
+    state = result.model.metadata["training_state"]
+    sampling = result.model.metadata["sampling"]
+    assert state["random_start_time"] is not None and sampling["equilibrium"] is True
+    assert sampling["k"] >= max(2 * state["random_start_time"], 2 * state["mixing_time"], 100)

@@ -29,6 +29,12 @@ def resolve_sampling(model: EnergyModel, k: int | None, init: str | None, beta: 
             f"this model was trained out of equilibrium (rdm-{defaults['k']} from {defaults['init']}); sampling it with "
             f"k={k_used}, init={init_used}, beta={beta_used} departs from its training dynamics and quality degrades"
         )
+    if training.get("regime") == "eq" and not defaults.get("equilibrium", True):
+        state = model.metadata.get("training_state", {})
+        warn(
+            f"in training, chains from random did not reach the energy of the persistent chains within "
+            f"{state.get('random_start_t_max', defaults['k'])} sweeps: samples from random may not be equilibrium samples"
+        )
     if not training:
         warn("the model file records no training dynamics; using k=1000 from random")
     return k_used, init_used, beta_used

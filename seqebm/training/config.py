@@ -41,6 +41,7 @@ class TrainConfig:
     mix_check_every: int = 10  # eq: updates between two mixing tests
     mix_chains: int = 1000  # eq: chains used by the mixing test
     max_sweeps: int = 2000  # eq: cap on the adaptive sweeps per update
+    random_start_check: bool = True  # eq: at the end, time chains from random to reach the persistent chains' energy
     checkpoint_every: int = 50
     divergence_bound: float = 1e3  # |parameter| above this stops training
     seed: int = 0

@@ -58,6 +58,13 @@ def t_vs_half_t(earlier: torch.Tensor, later: torch.Tensor, n_sigma: float = 3.0
     return decide(overlap_sums(earlier, later), n_sigma)
 
 
+def _blocks(chains, generator) -> tuple[list[torch.Tensor], list]:
+    """A tensor or a list of blocks, with one generator per block (the same one repeated if a single one is given)."""
+    blocks = [chains] if isinstance(chains, torch.Tensor) else list(chains)
+    gens = list(generator) if isinstance(generator, (list, tuple)) else [generator] * len(blocks)
+    return blocks, gens
+
+
 def mixing_test(
     model: EnergyModel,
     chains: torch.Tensor | Sequence[torch.Tensor],
@@ -74,8 +81,7 @@ def mixing_test(
     ``chains`` may be a list of blocks, each run with its own generator of ``generator`` (a list); ``reduce``
     sums the overlap statistics across processes (distributed training), so every process reaches the same verdict.
     """
-    blocks = [chains] if isinstance(chains, torch.Tensor) else list(chains)
-    gens = list(generator) if isinstance(generator, (list, tuple)) else [generator] * len(blocks)
+    blocks, gens = _blocks(chains, generator)
     times = [0, 1]
     while times[-1] < t_max:
         times.append(times[-1] * 2)
@@ -89,3 +95,78 @@ def mixing_test(
         if passed:
             return MixingResult(True, t, times[-1], s, c, tol)
     return MixingResult(False, None, times[-1], s, c, tol)
+
+
+@dataclass
+class RandomStartResult:
+    passed: bool
+    time: int | None  # first t (powers of two) where fresh chains agree with the reference chains; None if none
+    t_max: int
+    table: list[dict]  # per t: mean energies of fresh and reference chains, tolerance, largest site z, its bound
+
+
+def state_sums(model: EnergyModel, states: torch.Tensor) -> torch.Tensor:
+    """[n, sum E, sum E^2, counts of each (site, state)] (float64), E the energy of the visible states (the free
+    energy for an RBM): sums add up across blocks and processes."""
+    from seqebm.stats.frequencies import site_frequencies
+
+    energy = (model.free_energy(states) if hasattr(model, "free_energy") else model.energy(states)).double()
+    n = states.shape[0]
+    counts = site_frequencies(states, model.q, dtype=torch.float64).reshape(-1) * n
+    head = torch.stack([torch.tensor(float(n), dtype=torch.float64, device=energy.device), energy.sum(), (energy**2).sum()])
+    return torch.cat([head, counts.to(head.device)])
+
+
+def _agreement(fresh: torch.Tensor, ref: torch.Tensor, n_sigma: float) -> dict:
+    """Energy means within n_sigma standard errors, and every one-site frequency within the two-sample z bound
+    sqrt(2 ln(2 L q)) + 1 (the expected maximum of L q standard normal deviates, plus a margin)."""
+    n_f, n_r = float(fresh[0]), float(ref[0])
+    mean_f, mean_r = float(fresh[1]) / n_f, float(ref[1]) / n_r
+    var_f, var_r = max(float(fresh[2]) / n_f - mean_f**2, 0.0), max(float(ref[2]) / n_r - mean_r**2, 0.0)
+    tol = n_sigma * math.sqrt(var_f / n_f + var_r / n_r) + 1e-6 * abs(mean_r)
+    f_f, f_r = fresh[3:] / n_f, ref[3:] / n_r
+    pooled = (fresh[3:] + ref[3:]) / (n_f + n_r)
+    se = torch.sqrt(pooled * (1 - pooled) * (1 / n_f + 1 / n_r)).clamp_min(1e-12)
+    z = float(((f_f - f_r).abs() / se).max())
+    z_bound = math.sqrt(2 * math.log(2 * f_f.numel())) + 1.0
+    return {"energy_fresh": mean_f, "energy_reference": mean_r, "energy_tolerance": tol, "max_site_z": z, "z_bound": z_bound,
+            "agree": abs(mean_f - mean_r) <= tol and z <= z_bound}
+
+
+def equilibration_from_random(
+    model: EnergyModel,
+    reference: torch.Tensor | Sequence[torch.Tensor],
+    t_max: int,
+    beta: float = 1.0,
+    generator: torch.Generator | Sequence[torch.Generator] | None = None,
+    order: str = "sequential",
+    n_sigma: float = 3.0,
+    reduce: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> RandomStartResult:
+    """How long chains started from uniform random states take to agree with ``reference`` chains (the persistent
+    chains of an equilibrium training): the first t in 1, 2, 4, ..., t_max where as many fresh chains agree with them
+    in mean energy (within ``n_sigma`` standard errors) and in every one-site frequency (see :func:`_agreement`).
+
+    The t vs t/2 test on persistent chains only says they decorrelate; a model whose persistent chains sit in one
+    region while chains from random go elsewhere (slow or multimodal landscape) passes it. This test does not."""
+    from seqebm.sampling import init_chains
+
+    blocks, gens = _blocks(reference, generator)
+    ref = sum(state_sums(model, block) for block in blocks)
+    if reduce is not None:
+        ref = reduce(ref)
+    fresh = [init_chains(block.shape[0], model.length, model.q, "random", generator=gen, device=block.device)
+             for block, gen in zip(blocks, gens)]
+    table, now, t = [], 0, 1
+    while t <= t_max:
+        fresh = [sample_trajectory(model, f, [t - now], beta=beta, generator=gen, order=order)[t - now] for f, gen in zip(fresh, gens)]
+        now = t
+        sums = sum(state_sums(model, f) for f in fresh)
+        if reduce is not None:
+            sums = reduce(sums)
+        row = {"t": t, **_agreement(sums, ref, n_sigma)}
+        table.append(row)
+        if row["agree"]:
+            return RandomStartResult(True, t, t_max, table)
+        t *= 2
+    return RandomStartResult(False, None, t_max, table)

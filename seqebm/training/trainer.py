@@ -31,7 +31,7 @@ from seqebm.sampling import gibbs, init_chains, rbm_gibbs
 from seqebm.stats.compare import connected_from_frequencies, pearson_ceiling, pearson_slope, upper_pairs
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
 from seqebm.training.config import TrainConfig
-from seqebm.training.mixing import mixing_test
+from seqebm.training.mixing import equilibration_from_random, mixing_test
 from seqebm.training.moments import potts_gradient, potts_moments, rbm_gradient, rbm_moments
 from seqebm.training.optim import Optimizer
 from seqebm.training.parallel import Communicator, block_seed, combine, local_blocks
@@ -328,8 +328,13 @@ class Trainer:
         final_state = {"update": rows[-1]["update"] if rows else start_update, "sweeps": sweeps, "mixing_time": mixing_time,
                        "seconds": time.perf_counter() - t0, "pearson": pearson, "pearson_ceiling": ceiling,
                        "stopped_because": stopped}
+        random_start = None
+        if cfg.regime == "eq" and cfg.random_start_check:
+            random_start = self._check_random_start(model, chains, gens, sweeps, mixing_time)
+            final_state["random_start_time"] = random_start.time
+            final_state["random_start_t_max"] = random_start.t_max
         model.metadata["training_state"] = final_state
-        model.metadata["sampling"] = sampling_defaults(cfg, mixing_time)
+        model.metadata["sampling"] = sampling_defaults(cfg, mixing_time, random_start)
         log = pd.DataFrame(rows, columns=LOG_COLUMNS)
         files = {}
         if writer:
@@ -352,6 +357,25 @@ class Trainer:
             raise TrainingDiverged(
                 f"training diverged at update {update}: {name} has {problem} (lower --lr or add regularisation){keep}"
             )
+
+    def _check_random_start(self, model, chains, gens, sweeps, mixing_time):
+        """Equilibrium check the persistent chains cannot give: chains from random must reach the persistent chains'
+        energy. Its time sets the default sampling length; failing it is reported, not hidden."""
+        cfg = self.config
+        per_block = max(2, min(cfg.mix_chains // self.n_blocks, chains[0].shape[0]))
+        t_max = 1 << max(int(8 * max(sweeps, mixing_time or 1)) - 1, 1).bit_length()
+        result = equilibration_from_random(model, [c[:per_block] for c in chains], min(t_max, 16 * cfg.max_sweeps), beta=cfg.beta,
+                                           generator=gens, order=cfg.order, reduce=self.comm.all_reduce_)
+        if not result.passed:
+            last = result.table[-1]
+            self.warn(
+                f"chains started from random did not reach the energy of the persistent chains within {result.t_max} sweeps "
+                f"(mean energy {last['energy_fresh']:.2f} vs {last['energy_reference']:.2f}, largest one-site z "
+                f"{last['max_site_z']:.1f} vs bound {last['z_bound']:.1f}): the persistent chains passed "
+                f"the mixing test but may not represent the model's equilibrium (slow or multimodal landscape); "
+                f"long samples from random may differ from the training statistics"
+            )
+        return result
 
     def _write_checkpoint(self, model, chains, optimizer, gens, state, rows, writer: bool) -> None:
         """Gather every rank's chains and random states (a collective: all ranks call it), then rank 0 writes."""
@@ -390,10 +414,18 @@ class Trainer:
             signal.signal(sig, old)
 
 
-def sampling_defaults(cfg: TrainConfig, mixing_time: int | None) -> dict:
-    """How ``seqebm sample`` should run this model by default (the dynamics it was trained with)."""
+def sampling_defaults(cfg: TrainConfig, mixing_time: int | None, random_start=None) -> dict:
+    """How ``seqebm sample`` should run this model by default (the dynamics it was trained with).
+
+    An eq model is sampled from random for twice the longer of its mixing time and the time chains from random took
+    to reach the persistent chains' energy; if they never did, for the longest time tried, flagged not equilibrium."""
     if cfg.regime == "rdm":
         return {"k": cfg.k, "init": cfg.init, "beta": cfg.beta, "equilibrium": False}
+    if cfg.regime == "eq" and random_start is not None:
+        if random_start.passed:
+            k = max(2 * (mixing_time or 1), 2 * random_start.time, 100)
+            return {"k": int(k), "init": "random", "beta": cfg.beta, "equilibrium": True}
+        return {"k": int(random_start.t_max), "init": "random", "beta": cfg.beta, "equilibrium": False}
     if cfg.regime == "eq" and mixing_time:
         return {"k": int(max(2 * mixing_time, 100)), "init": "random", "beta": cfg.beta, "equilibrium": True}
     return {"k": 1000, "init": "random", "beta": cfg.beta, "equilibrium": False}
