@@ -200,3 +200,34 @@ def test_eq_training_records_the_random_start_time_and_samples_longer():
     sampling = result.model.metadata["sampling"]
     assert state["random_start_time"] is not None and sampling["equilibrium"] is True
     assert sampling["k"] >= max(2 * state["random_start_time"], 2 * state["mixing_time"], 100)
+
+
+def test_eq_target_is_verified_from_random_starts():
+    data = dataset_of(exact_samples(random_potts(5, 3), 2000), 3)
+    result = fit(data, model="potts", regime="eq", k=2, n_chains=2000, max_updates=200, target_pearson=0.9, reweight=False,
+                 seed=0, device="cpu", mix_check_every=5, lr=0.05)
+    state = result.model.metadata["training_state"]
+    assert state["stopped_because"] == "target_pearson"
+    check = state["verifications"][-1]
+    assert check["passed"] and check["pearson_from_random"] >= 0.89 and check["update"] == state["update"]
+    assert result.model.metadata["sampling"]["k"] >= check["sweeps"]
+
+
+def test_failed_verifications_continue_training_then_stop_unverified(monkeypatch):
+    from seqebm.training.trainer import Trainer
+
+    calls = []
+
+    def failing(self, model, gens, per_block, mixing_time, ref_flat, q, update):
+        calls.append(update)
+        fresh = [torch.zeros(per_block, model.length, dtype=torch.long) for _ in gens]  # "where random starts go"
+        return fresh, {"update": update, "sweeps": 100, "pearson_from_random": 0.5, "passed": False}
+
+    monkeypatch.setattr(Trainer, "_verify_from_random", failing)
+    data = dataset_of(exact_samples(random_potts(5, 3), 2000), 3)
+    result = fit(data, model="potts", regime="eq", k=2, n_chains=500, max_updates=300, target_pearson=0.5, reweight=False,
+                 seed=0, device="cpu", max_verifications=3, random_start_check=False)
+    state = result.model.metadata["training_state"]
+    assert len(calls) == 3 and state["stopped_because"] == "target_pearson_unverified"
+    assert [v["passed"] for v in state["verifications"]] == [False] * 3
+    assert result.model.metadata["sampling"]["equilibrium"] is False

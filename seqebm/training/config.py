@@ -42,6 +42,9 @@ class TrainConfig:
     mix_chains: int = 1000  # eq: chains used by the mixing test
     max_sweeps: int = 2000  # eq: cap on the adaptive sweeps per update
     random_start_check: bool = True  # eq: at the end, time chains from random to reach the persistent chains' energy
+    verify_equilibrium: bool = True  # eq: at the target, chains from random must reach it too, else training goes on
+    verify_tolerance: float = 0.01  # eq: how far below the target the chains from random may stay
+    max_verifications: int = 5  # eq: verifications before stopping anyway (stopped_because records it)
     checkpoint_every: int = 50
     divergence_bound: float = 1e3  # |parameter| above this stops training
     seed: int = 0
@@ -61,6 +64,9 @@ class TrainConfig:
         _positive("mix_check_every", self.mix_check_every)
         _positive("mix_chains", self.mix_chains)
         _positive("max_sweeps", self.max_sweeps)
+        _positive("max_verifications", self.max_verifications)
+        if not 0 <= self.verify_tolerance < 1:
+            raise ConfigError(f"verify_tolerance must be in [0, 1), got {self.verify_tolerance}")
         if self.n_chains is not None:
             _positive("n_chains", self.n_chains)
         if self.batch_size is not None:

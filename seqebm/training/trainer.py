@@ -220,6 +220,7 @@ class Trainer:
             mixing_time = state.get("mixing_time")
             elapsed0 = float(state["seconds"])
             rows = _log_from_array(extra["log"], start_update) if "log" in extra else _read_log(self.out_dir / "log.csv", start_update)
+            verifications = list(state.get("verifications", []))
             if writer:
                 _remove_stale_temporaries(self.out_dir)
         else:
@@ -232,6 +233,7 @@ class Trainer:
                       for (s, w), g in zip(shards, gens)]
             optimizer = Optimizer(cfg.optimizer, cfg.lr)
             start_update, sweeps, mixing_time, elapsed0, rows = 0, cfg.k, None, 0.0, []
+            verifications = []
         del states  # from here on a rank only needs its shards
         cfg_record = {**cfg.to_dict(), "n_chains": n_chains, "pseudocount": cfg.pseudocount, "chain_blocks": n_blocks,
                       "processes": comm.world_size}
@@ -309,8 +311,16 @@ class Trainer:
                     done = "target_pearson"
                 elif out_of_time:
                     done = "max_seconds"
+                if done == "target_pearson" and cfg.regime == "eq" and cfg.verify_equilibrium:
+                    fresh, check = self._verify_from_random(model, gens, per_block, mixing_time or sweeps, ref_flat, dataset.q, update)
+                    verifications.append(check)
+                    if not check["passed"]:
+                        if len(verifications) < cfg.max_verifications:
+                            chains, done = fresh, None  # continue training from where chains from random go
+                        else:
+                            done = "target_pearson_unverified"
                 state = {"update": update, "sweeps": sweeps, "mixing_time": mixing_time, "seconds": seconds,
-                         "pearson": pearson, "pearson_ceiling": ceiling}
+                         "pearson": pearson, "pearson_ceiling": ceiling, "verifications": verifications}
                 if checkpoint and (update % cfg.checkpoint_every == 0 or done or update == cfg.max_updates or stop_signal):
                     self._write_checkpoint(model, chains, optimizer, gens, state, rows, writer)
                     last_good = update
@@ -327,14 +337,14 @@ class Trainer:
 
         final_state = {"update": rows[-1]["update"] if rows else start_update, "sweeps": sweeps, "mixing_time": mixing_time,
                        "seconds": time.perf_counter() - t0, "pearson": pearson, "pearson_ceiling": ceiling,
-                       "stopped_because": stopped}
+                       "stopped_because": stopped, "verifications": verifications}
         random_start = None
         if cfg.regime == "eq" and cfg.random_start_check:
             random_start = self._check_random_start(model, chains, gens, sweeps, mixing_time)
             final_state["random_start_time"] = random_start.time
             final_state["random_start_t_max"] = random_start.t_max
         model.metadata["training_state"] = final_state
-        model.metadata["sampling"] = sampling_defaults(cfg, mixing_time, random_start)
+        model.metadata["sampling"] = sampling_defaults(cfg, mixing_time, random_start, verifications)
         log = pd.DataFrame(rows, columns=LOG_COLUMNS)
         files = {}
         if writer:
@@ -357,6 +367,21 @@ class Trainer:
             raise TrainingDiverged(
                 f"training diverged at update {update}: {name} has {problem} (lower --lr or add regularisation){keep}"
             )
+
+    def _verify_from_random(self, model, gens, per_block, mixing_time, ref_flat, q, update):
+        """At the Pearson target of an eq run: do chains started from random, run for twice the mixing time, reach
+        it too? If not, the persistent chains sit where the model's long runs do not go; training then continues from
+        the fresh chains, so the gradient sees where the model really goes."""
+        cfg = self.config
+        k = int(max(2 * mixing_time, 100))
+        fresh = [gibbs(model, init_chains(per_block, model.length, model.q, "random", generator=g, device=model.device), k,
+                       beta=cfg.beta, generator=g, order=cfg.order) for g in gens]
+        pearson, _ = pearson_slope(ref_flat, upper_pairs(self._chain_correlations(fresh, q)))
+        passed = pearson >= cfg.target_pearson - cfg.verify_tolerance
+        if not passed:
+            self.warn(f"update {update}: persistent chains reach the target but chains from random reach Pearson {pearson:.3f} "
+                      f"after {k} sweeps; continuing training from them")
+        return fresh, {"update": update, "sweeps": k, "pearson_from_random": float(pearson), "passed": bool(passed)}
 
     def _check_random_start(self, model, chains, gens, sweeps, mixing_time):
         """Equilibrium check the persistent chains cannot give: chains from random must reach the persistent chains'
@@ -414,20 +439,21 @@ class Trainer:
             signal.signal(sig, old)
 
 
-def sampling_defaults(cfg: TrainConfig, mixing_time: int | None, random_start=None) -> dict:
+def sampling_defaults(cfg: TrainConfig, mixing_time: int | None, random_start=None, verifications: list | None = None) -> dict:
     """How ``seqebm sample`` should run this model by default (the dynamics it was trained with).
 
     An eq model is sampled from random for twice the longer of its mixing time and the time chains from random took
     to reach the persistent chains' energy; if they never did, for the longest time tried, flagged not equilibrium."""
     if cfg.regime == "rdm":
         return {"k": cfg.k, "init": cfg.init, "beta": cfg.beta, "equilibrium": False}
-    if cfg.regime == "eq" and random_start is not None:
-        if random_start.passed:
-            k = max(2 * (mixing_time or 1), 2 * random_start.time, 100)
-            return {"k": int(k), "init": "random", "beta": cfg.beta, "equilibrium": True}
-        return {"k": int(random_start.t_max), "init": "random", "beta": cfg.beta, "equilibrium": False}
-    if cfg.regime == "eq" and mixing_time:
-        return {"k": int(max(2 * mixing_time, 100)), "init": "random", "beta": cfg.beta, "equilibrium": True}
+    if cfg.regime == "eq" and (mixing_time or random_start is not None):
+        verified = [v for v in verifications or [] if v["passed"]]
+        if (random_start is not None and not random_start.passed) or (verifications and not verified):
+            longest = max([random_start.t_max if random_start else 0, 2 * (mixing_time or 0), 100,
+                           *(v["sweeps"] for v in verifications or [])])
+            return {"k": int(longest), "init": "random", "beta": cfg.beta, "equilibrium": False}
+        k = max(2 * (mixing_time or 1), 2 * (random_start.time if random_start else 0), 100, *(v["sweeps"] for v in verified))
+        return {"k": int(k), "init": "random", "beta": cfg.beta, "equilibrium": True}
     return {"k": 1000, "init": "random", "beta": cfg.beta, "equilibrium": False}
 
 
