@@ -231,3 +231,12 @@ def test_failed_verifications_continue_training_then_stop_unverified(monkeypatch
     assert len(calls) == 3 and state["stopped_because"] == "target_pearson_unverified"
     assert [v["passed"] for v in state["verifications"]] == [False] * 3
     assert result.model.metadata["sampling"]["equilibrium"] is False
+
+
+def test_random_start_agreement_handles_saturated_sites():
+    """A site whose state never varies (frequency 0 or 1 in both sets) must count as agreeing, not as NaN."""
+    from seqebm.training.mixing import _agreement
+
+    sums = torch.tensor([100.0, 5.0, 1.0, 100.0, 0.0, 0.0, 100.0], dtype=torch.float64)  # n, sum E, sum E^2, counts
+    result = _agreement(sums, sums.clone(), 3.0)
+    assert result["agree"] and result["max_site_z"] == 0.0

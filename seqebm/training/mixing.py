@@ -126,7 +126,7 @@ def _agreement(fresh: torch.Tensor, ref: torch.Tensor, n_sigma: float) -> dict:
     tol = n_sigma * math.sqrt(var_f / n_f + var_r / n_r) + 1e-6 * abs(mean_r)
     f_f, f_r = fresh[3:] / n_f, ref[3:] / n_r
     pooled = (fresh[3:] + ref[3:]) / (n_f + n_r)
-    se = torch.sqrt(pooled * (1 - pooled) * (1 / n_f + 1 / n_r)).clamp_min(1e-12)
+    se = torch.sqrt((pooled * (1 - pooled)).clamp_min(0.0) * (1 / n_f + 1 / n_r)).clamp_min(1e-12)
     z = float(((f_f - f_r).abs() / se).max())
     z_bound = math.sqrt(2 * math.log(2 * f_f.numel())) + 1.0
     return {"energy_fresh": mean_f, "energy_reference": mean_r, "energy_tolerance": tol, "max_site_z": z, "z_bound": z_bound,
