@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 import torch
 
 from seqebm.models.base import EnergyModel
-from seqebm.sampling import sample_trajectory
+from seqebm.sampling import gibbs, sample_trajectory
 
 
 @dataclass
@@ -38,8 +38,15 @@ def overlap_sums(earlier: torch.Tensor, later: torch.Tensor) -> torch.Tensor:
     n = later.shape[0]
     self_o = overlaps(earlier, later).double()
     cross_o = overlaps(later, later.roll(max(1, n // 2), dims=0)).double()
-    return torch.stack([torch.tensor(float(n), dtype=torch.float64, device=later.device), self_o.sum(), (self_o**2).sum(),
-                        cross_o.sum(), (cross_o**2).sum()])
+    return _count_and_sums(n, self_o, cross_o)
+
+
+def _count_and_sums(n: int, *values: torch.Tensor) -> torch.Tensor:
+    """[n, sum v, sum v^2 for each of ``values``] in float64: statistics that add up across blocks and processes."""
+    parts = [torch.tensor(float(n), dtype=torch.float64, device=values[0].device)]
+    for v in values:
+        parts += [v.sum(), (v**2).sum()]
+    return torch.stack(parts)
 
 
 def decide(sums: torch.Tensor, n_sigma: float = 3.0) -> tuple[bool, float, float, float]:
@@ -113,7 +120,7 @@ def state_sums(model: EnergyModel, states: torch.Tensor) -> torch.Tensor:
     energy = (model.free_energy(states) if hasattr(model, "free_energy") else model.energy(states)).double()
     n = states.shape[0]
     counts = site_frequencies(states, model.q, dtype=torch.float64).reshape(-1) * n
-    head = torch.stack([torch.tensor(float(n), dtype=torch.float64, device=energy.device), energy.sum(), (energy**2).sum()])
+    head = _count_and_sums(n, energy)
     return torch.cat([head, counts.to(head.device)])
 
 
@@ -159,7 +166,7 @@ def equilibration_from_random(
              for block, gen in zip(blocks, gens)]
     table, now, t = [], 0, 1
     while t <= t_max:
-        fresh = [sample_trajectory(model, f, [t - now], beta=beta, generator=gen, order=order)[t - now] for f, gen in zip(fresh, gens)]
+        fresh = [gibbs(model, f, t - now, beta=beta, generator=gen, order=order) for f, gen in zip(fresh, gens)]
         now = t
         sums = sum(state_sums(model, f) for f in fresh)
         if reduce is not None:

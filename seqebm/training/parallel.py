@@ -40,9 +40,6 @@ class Communicator:
     def all_gather(self, tensor: torch.Tensor) -> list[torch.Tensor]:
         return [tensor]
 
-    def barrier(self) -> None:
-        pass
-
 
 class DistributedCommunicator(Communicator):
     """torch.distributed collectives on the default process group."""
@@ -66,9 +63,6 @@ class DistributedCommunicator(Communicator):
         parts = [torch.empty_like(tensor) for _ in range(self.world_size)]
         self._dist.all_gather(parts, tensor.contiguous())
         return parts
-
-    def barrier(self) -> None:
-        self._dist.barrier()
 
 
 def init_distributed(device: str = "auto") -> tuple[DistributedCommunicator, torch.device]:
