@@ -30,8 +30,9 @@ def run_seqebm(ds, args, optimizer: str, lr: float) -> dict:
     def on_update(row):
         times.append((row["update"], row["seconds"], row["pearson"]))
 
+    # l2=0: adabmDCA has no L2 penalty, so both programs run the same algorithm
     trainer = Trainer(model="potts", regime="pcd", k=args.sweeps, n_chains=args.chains, optimizer=optimizer, lr=lr,
-                      max_updates=args.max_updates, target_pearson=args.target, seed=0, device=args.device, callback=on_update)
+                      max_updates=args.max_updates, target_pearson=args.target, l2=0.0, seed=0, device=args.device, callback=on_update)
     t0 = time.perf_counter()
     result = trainer.fit(ds)
     wall = time.perf_counter() - t0

@@ -240,3 +240,30 @@ def test_random_start_agreement_handles_saturated_sites():
     sums = torch.tensor([100.0, 5.0, 1.0, 100.0, 0.0, 0.0, 100.0], dtype=torch.float64)  # n, sum E, sum E^2, counts
     result = _agreement(sums, sums.clone(), 3.0)
     assert result["agree"] and result["max_site_z"] == 0.0
+
+
+def test_default_l2_caps_couplings_of_pairs_the_chains_never_visit():
+    """A pair seen in the data (frequency f) but never by the chains: without a penalty Adam raises its coupling by
+    about lr every update, without bound; with the persistent-regime default L2 it settles at f / l2."""
+    from seqebm.training.config import PERSISTENT_POTTS_L2, TrainConfig
+    from seqebm.training.optim import Optimizer
+
+    assert TrainConfig(regime="eq").validate().l2 == PERSISTENT_POTTS_L2
+    assert TrainConfig(regime="pcd").validate().l2 == PERSISTENT_POTTS_L2
+    assert TrainConfig(regime="rdm").validate().l2 == 0.0
+    assert TrainConfig(regime="eq", model="rbm").validate().l2 == 0.0
+    assert TrainConfig(regime="eq", l2=0.0).validate().l2 == 0.0
+
+    f = 2e-4  # one sequence in M_eff = 5,000
+    final = {}
+    for l2 in (0.0, PERSISTENT_POTTS_L2):
+        model = Potts.zeros(3, 2)
+        data = {"fields": torch.zeros(3, 2), "couplings": torch.zeros(3, 2, 3, 2)}
+        data["couplings"][0, 1, 2, 1] = data["couplings"][2, 1, 0, 1] = f
+        chains = {"fields": torch.zeros(3, 2), "couplings": torch.zeros(3, 2, 3, 2)}
+        optimizer = Optimizer("adam", 0.02)
+        for _ in range(400):
+            optimizer.step(model.tensors(), potts_gradient(model, data, chains, l2=l2))
+        final[l2] = float(model.couplings[0, 1, 2, 1])
+    assert final[0.0] == pytest.approx(0.02 * 400, rel=0.02)  # grows by lr per update
+    assert final[PERSISTENT_POTTS_L2] == pytest.approx(f / PERSISTENT_POTTS_L2, rel=0.05)

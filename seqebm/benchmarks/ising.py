@@ -105,8 +105,9 @@ def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int 
     rows = []
     for data_name, (ds, truth_j) in datasets.items():
         for name, opts in regimes:
+            # l2=0 for every regime (the persistent-regime default would differ): only the regime changes
             trainer = Trainer(model="potts", n_chains=n_chains, max_updates=updates, target_pearson=None, reweight=False,
-                              pseudocount=0.0, seed=seed, device=device, lr=0.05, optimizer="adam", **opts)
+                              pseudocount=0.0, l2=0.0, seed=seed, device=device, lr=0.05, optimizer="adam", **opts)
             result = trainer.fit(ds)
             k = opts["k"] if opts["regime"] == "rdm" else result.model.metadata["sampling"]["k"]
             scores = evaluate(result.model, truth_j, ds.tensor(), k, "random", n_chains, long_t, seed)

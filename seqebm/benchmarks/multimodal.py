@@ -60,8 +60,9 @@ def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int 
         w = weighted.weights_tensor(device)
         sets = {"data": x}
         for label, regime, k in (("rdm-10, t=10", "rdm", 10), (f"pcd-10, t={cfg['long_t']}", "pcd", 10)):
+            # l2=0 for both regimes (the persistent-regime default would differ): only the regime changes
             trainer = Trainer(regime=regime, k=k, n_chains=cfg["n_chains"], max_updates=cfg["updates"], target_pearson=None,
-                              theta=theta, reweight=theta < 1, seed=seed, device=device, **model_opts)
+                              theta=theta, reweight=theta < 1, l2=0.0, seed=seed, device=device, **model_opts)
             model = trainer.fit(ds).model
             t = 10 if regime == "rdm" else cfg["long_t"]
             sets[label] = sample(model, cfg["n_samples"], t, init="random", seed=seed + 1)

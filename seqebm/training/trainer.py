@@ -311,6 +311,9 @@ class Trainer:
                     done = "target_pearson"
                 elif out_of_time:
                     done = "max_seconds"
+                if (done == "target_pearson" and cfg.regime == "eq" and verifications and not verifications[-1]["passed"]
+                        and update < verifications[-1]["update"] + cfg.mix_check_every):
+                    done = None  # after a failed verification, train a few updates before trying again
                 if done == "target_pearson" and cfg.regime == "eq" and cfg.verify_equilibrium:
                     fresh, check = self._verify_from_random(model, gens, per_block, mixing_time or sweeps, ref_flat, dataset.q, update)
                     verifications.append(check)
