@@ -106,6 +106,7 @@ def is_model_file(path: Path) -> bool:
 
 @app.command()
 def fit(
+    ctx: typer.Context,
     file: Path = typer.Argument(..., help="Training data: MSA, genotype matrix, spin matrix or images."),
     model: Optional[str] = typer.Option(None, "--model", help="potts or rbm (default: potts for MSAs, rbm for wide binary data)."),
     hidden: int = typer.Option(100, "--hidden", help="RBM hidden units."),
@@ -155,13 +156,15 @@ def fit(
         batch_size=batch_size, l1=l1, l2=l2, pseudocount=pseudocount, beta=beta, theta=theta, reweight=theta < 1,
         checkpoint_every=checkpoint_every, seed=seed, device=device, chain_blocks=chain_blocks,
     )
+    if resume:
+        _options_from_checkpoint(ctx, options, out)
     where = f", {comm.world_size} processes" if comm else ""
     out_console.print(f"data: {file} ({data.kind}, N={data.n_sequences}, L={data.length}, q={data.q}{where})", highlight=False)
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(), TimeRemainingColumn(), console=out_console, transient=False, disable=out_console.quiet,
     )
-    task = progress.add_task(f"{options['model']} {regime}-{k}", total=updates, status="")
+    task = progress.add_task(f"{options['model']} {options['regime']}-{options['k']}", total=updates, status="")
 
     def on_update(row: dict) -> None:
         mix = "" if row["mixing_time"] is None else f" mix {row['mixing_time']}"
@@ -193,6 +196,31 @@ def fit(
     )
     for name, path in result.files.items():
         out_console.print(f"  {name}: {path}", highlight=False)
+
+
+# CLI parameter -> training option recorded in the model file; on --resume, options left at their default come from it
+RESUMED_OPTIONS = {"model": "model", "hidden": "hidden", "regime": "regime", "k": "k", "chains": "n_chains", "init": "init",
+                   "lr": "lr", "optimizer": "optimizer", "batch_size": "batch_size", "l1": "l1", "l2": "l2",
+                   "pseudocount": "pseudocount", "beta": "beta", "theta": "theta", "seed": "seed",
+                   "target": "target_pearson", "checkpoint_every": "checkpoint_every"}
+
+
+def _options_from_checkpoint(ctx: typer.Context, options: dict, out: Path) -> None:
+    """``seqebm fit FILE --out DIR --resume`` continues with the options the run was started with, unless given."""
+    from seqebm.models.files import load_model
+
+    def defaulted(param: str) -> bool:  # by name: typer may carry its own copy of click's ParameterSource
+        return getattr(ctx.get_parameter_source(param), "name", "DEFAULT") in ("DEFAULT", "DEFAULT_MAP")
+
+    checkpoint = out / "checkpoint.npz"
+    if not checkpoint.exists():
+        return  # the trainer reports the missing checkpoint
+    saved = load_model(checkpoint).metadata.get("training", {})
+    for param, key in RESUMED_OPTIONS.items():
+        if key in saved and defaulted(param):
+            options[key] = saved[key]
+    if "theta" in saved and defaulted("theta"):
+        options["reweight"] = saved.get("reweight", saved["theta"] < 1)
 
 
 @app.command()

@@ -81,10 +81,26 @@ def test_sigterm_writes_a_checkpoint_then_resume_finishes(tiny_msa, tmp_path):
     model = load_model(tmp_path / "checkpoint.npz")
     done = model.metadata["training_state"]["update"]
     assert done >= 1
-    proc = run_cli("fit", tiny_msa, "--updates", str(done + 2), "--chains", "200", "--target", "0", "--k", "5", "--out", tmp_path,
-                   "--resume", "--device", "cpu")
+    # as the message says: only --out and --resume; the options the run started with come from the checkpoint
+    proc = run_cli("fit", tiny_msa, "--updates", str(done + 2), "--out", tmp_path, "--resume", "--device", "cpu")
     assert proc.returncode == 0, proc.stderr
-    assert load_model(tmp_path / "model.npz").metadata["training_state"]["update"] == done + 2
+    model = load_model(tmp_path / "model.npz")
+    assert model.metadata["training_state"]["update"] == done + 2
+    training = model.metadata["training"]
+    assert (training["k"], training["n_chains"], training["target_pearson"], training["lr_changes"]) == (5, 200, None, [])
+
+
+def test_resume_with_another_learning_rate_is_recorded(tiny_msa, tmp_path):
+    common = ["--chains", "200", "--target", "0", "--regime", "pcd", "--k", "3", "--out", tmp_path, "--device", "cpu"]
+    assert run_cli("fit", tiny_msa, "--updates", "3", *common).returncode == 0
+    proc = run_cli("fit", tiny_msa, "--updates", "5", "--lr", "0.005", "--out", tmp_path, "--resume", "--device", "cpu")
+    assert proc.returncode == 0, proc.stderr
+    assert "resuming at update 3 with lr=0.005 (the run so far used 0.02)" in proc.stderr
+    training = load_model(tmp_path / "model.npz").metadata["training"]
+    assert training["lr"] == 0.005 and training["lr_changes"] == [{"update": 3, "lr": 0.005}]
+    assert training["regime"] == "pcd" and training["k"] == 3
+    proc = run_cli("fit", tiny_msa, "--updates", "6", "--k", "4", "--out", tmp_path, "--resume", "--device", "cpu")
+    assert proc.returncode != 0 and "cannot resume with k=4" in proc.stderr
 
 
 def test_rbm_default_for_haplotypes_writes_hapt(tmp_path):

@@ -202,9 +202,13 @@ class Trainer:
             model, extra = load_model(checkpoint, device=device, with_extra=True)
             state = model.metadata.get("training_state", {})
             saved = {"chain_blocks": 1, **model.metadata.get("training", {})}
+            lr_changes = list(saved.get("lr_changes", []))
             for key in DYNAMICS:
                 value = n_blocks if key == "chain_blocks" else getattr(cfg, key)
-                if key in saved and saved[key] != value and not (key == "n_chains" and cfg.n_chains is None):
+                if key == "lr" and saved.get("lr", value) != value:  # a learning-rate change is a schedule: allowed, recorded
+                    self.warn(f"resuming at update {state.get('update')} with lr={value} (the run so far used {saved['lr']})")
+                    lr_changes.append({"update": int(state.get("update", 0)), "lr": value})
+                elif key in saved and saved[key] != value and not (key == "n_chains" and cfg.n_chains is None):
                     raise ConfigError(f"cannot resume with {key}={value!r}: the run was trained with {saved[key]!r}")
             n_chains = int(saved["n_chains"])
             ceiling = state.get("pearson_ceiling")
@@ -233,10 +237,10 @@ class Trainer:
                       for (s, w), g in zip(shards, gens)]
             optimizer = Optimizer(cfg.optimizer, cfg.lr)
             start_update, sweeps, mixing_time, elapsed0, rows = 0, cfg.k, None, 0.0, []
-            verifications = []
+            verifications, lr_changes = [], []
         del states  # from here on a rank only needs its shards
         cfg_record = {**cfg.to_dict(), "n_chains": n_chains, "pseudocount": cfg.pseudocount, "chain_blocks": n_blocks,
-                      "processes": comm.world_size}
+                      "processes": comm.world_size, "lr_changes": lr_changes}
         model.metadata.update({
             "training": cfg_record,
             "data": {"source": dataset.source, "kind": dataset.kind, "N": dataset.n_sequences, "L": dataset.length,
