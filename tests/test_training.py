@@ -165,7 +165,7 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
     data = dataset_of(exact_samples(random_potts(4, 3), 500), 3)
     with pytest.raises(TrainingDiverged, match=r"at update 7: couplings .*last good checkpoint .*checkpoint.npz \(update 6\)"):
         fit(data, out_dir=tmp_path, model="potts", regime="pcd", n_chains=100, target_pearson=None, checkpoint_every=2,
-            divergence_bound=50.0, device="cpu", optimizer="sgd", seed=1, lr=40, max_updates=60)
+            divergence_bound=50.0, device="cpu", optimizer="sgd", seed=1, lr=40, l2=0.0, max_updates=60)
     kept = load_model(tmp_path / "checkpoint.npz")
     assert kept.metadata["training_state"]["update"] == 6
     assert torch.isfinite(kept.couplings).all() and kept.couplings.abs().max() <= 50
