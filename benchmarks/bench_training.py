@@ -3,7 +3,7 @@
     python benchmarks/bench_training.py [--chains 5000] [--sweeps 10] [--target 0.9] [--max-updates 400]
     (peers: bash benchmarks/setup_peers.sh, then run this with /tmp/seqebm-peers/bin/python)
 
-Both run persistent chains with a fixed number of Gibbs sweeps per update and plain gradient ascent (SGD, lr 0.05)
+Both run persistent chains with a fixed number of Gibbs sweeps per update and plain gradient ascent (SGD, lr 0.05 or --lr)
 from the same profile initialisation, so the ratio measures the implementations. seqebm's default (Adam) is timed too.
 Prints seconds per update and wall time to reach the Pearson target. Target (issue 4): seqebm at most half of
 adabmDCA's time.
@@ -73,7 +73,7 @@ def run_adabmdca(ds, args) -> dict | None:
     t0 = time.perf_counter()
     chains, params, _, _ = train_graph(
         sampler=counting_sampler, chains=chains, mask=mask, fi_target=fi, fij_target=fij, params=params,
-        nsweeps=args.sweeps, lr=0.05, max_epochs=args.max_updates, target_pearson=args.target,
+        nsweeps=args.sweeps, lr=args.lr, max_epochs=args.max_updates, target_pearson=args.target,
     )
     wall = time.perf_counter() - t0
     final, _ = get_correlation_two_points(fij=fij, pij=get_freq_two_points(data=chains), fi=fi, pi=get_freq_single_point(data=chains))
@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--sweeps", type=int, default=10)
     parser.add_argument("--target", type=float, default=0.9)
     parser.add_argument("--max-updates", type=int, default=400)
+    parser.add_argument("--lr", type=float, default=0.05, help="SGD learning rate of both programs (adabmDCA's default 0.05)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--skip-peer", action="store_true")
     args = parser.parse_args()
@@ -103,12 +104,13 @@ def main() -> None:
               flush=True)
 
     show("seqebm pcd adam (default)", run_seqebm(ds, args, "adam", 0.02))
-    show("seqebm pcd sgd 0.05", run_seqebm(ds, args, "sgd", 0.05))
+    sgd = f"seqebm pcd sgd {args.lr:g}"
+    show(sgd, run_seqebm(ds, args, "sgd", args.lr))
     peer = None if args.skip_peer else run_adabmdca(ds, args)
     if peer is not None:
-        show("adabmDCA sgd 0.05", peer)
+        show(f"adabmDCA sgd {args.lr:g}", peer)
     if peer is not None:
-        ours = rows["seqebm pcd sgd 0.05"]
+        ours = rows[sgd]
         print(f"seconds per update, seqebm/adabmDCA: {ours['seconds_per_update'] / peer['seconds_per_update']:.2f} (target <= 0.5)")
         if ours["reached"] and peer["reached"]:
             print(f"wall time to Pearson {args.target}, seqebm/adabmDCA: {ours['wall'] / peer['wall']:.2f} (target <= 0.5)")
