@@ -121,7 +121,7 @@ def fit(
     target: Optional[float] = typer.Option(0.95, "--target", help="Stop at this Pearson of connected correlations (0 disables)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Minibatch size (default: full batch)."),
     l1: float = typer.Option(0.0, "--l1"),
-    l2: Optional[float] = typer.Option(None, "--l2", help="L2 penalty on couplings/weights (default: 1e-3 for Potts with persistent chains, else 0)."),
+    l2: Optional[float] = typer.Option(None, "--l2", help="L2 penalty on couplings/weights (default: 5e-4 on Potts couplings with persistent chains, pcd/eq; else 0)."),
     pseudocount: Optional[float] = typer.Option(None, "--pseudocount", help="Default 1/M_eff for Potts, 0 for RBMs."),
     beta: float = typer.Option(1.0, "--beta", help="Inverse temperature of the chains."),
     theta: float = typer.Option(0.8, "--theta", help="Reweighting identity threshold (1 disables reweighting)."),

@@ -229,6 +229,7 @@ def test_failed_verifications_continue_training_then_stop_unverified(monkeypatch
                  seed=0, device="cpu", max_verifications=3, random_start_check=False)
     state = result.model.metadata["training_state"]
     assert len(calls) == 3 and state["stopped_because"] == "target_pearson_unverified"
+    assert all(b - a >= 10 for a, b in zip(calls, calls[1:])), calls  # retried only after mix_check_every updates
     assert [v["passed"] for v in state["verifications"]] == [False] * 3
     assert result.model.metadata["sampling"]["equilibrium"] is False
 

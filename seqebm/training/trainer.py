@@ -315,17 +315,18 @@ class Trainer:
                     done = "target_pearson"
                 elif out_of_time:
                     done = "max_seconds"
-                if (done == "target_pearson" and cfg.regime == "eq" and verifications and not verifications[-1]["passed"]
-                        and update < verifications[-1]["update"] + cfg.mix_check_every):
-                    done = None  # after a failed verification, train a few updates before trying again
                 if done == "target_pearson" and cfg.regime == "eq" and cfg.verify_equilibrium:
-                    fresh, check = self._verify_from_random(model, gens, per_block, mixing_time or sweeps, ref_flat, dataset.q, update)
-                    verifications.append(check)
-                    if not check["passed"]:
-                        if len(verifications) < cfg.max_verifications:
-                            chains, done = fresh, None  # continue training from where chains from random go
-                        else:
-                            done = "target_pearson_unverified"
+                    last = verifications[-1] if verifications else None
+                    if last and not last["passed"] and update < last["update"] + cfg.mix_check_every:
+                        done = None  # after a failed verification, train a few updates before trying again
+                    else:
+                        fresh, check = self._verify_from_random(model, gens, per_block, mixing_time or sweeps, ref_flat, dataset.q, update)
+                        verifications.append(check)
+                        if not check["passed"]:
+                            if len(verifications) < cfg.max_verifications:
+                                chains, done = fresh, None  # continue training from where chains from random go
+                            else:
+                                done = "target_pearson_unverified"
                 state = {"update": update, "sweeps": sweeps, "mixing_time": mixing_time, "seconds": seconds,
                          "pearson": pearson, "pearson_ceiling": ceiling, "verifications": verifications}
                 if checkpoint and (update % cfg.checkpoint_every == 0 or done or update == cfg.max_updates or stop_signal):
