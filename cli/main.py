@@ -207,7 +207,7 @@ RESUMED_OPTIONS = {"model": "model", "hidden": "hidden", "regime": "regime", "k"
 
 def _options_from_checkpoint(ctx: typer.Context, options: dict, out: Path) -> None:
     """``seqebm fit FILE --out DIR --resume`` continues with the options the run was started with, unless given."""
-    from seqebm.models.files import load_model
+    from seqebm.models.files import read_metadata
 
     def defaulted(param: str) -> bool:  # by name: typer may carry its own copy of click's ParameterSource
         return getattr(ctx.get_parameter_source(param), "name", "DEFAULT") in ("DEFAULT", "DEFAULT_MAP")
@@ -215,7 +215,7 @@ def _options_from_checkpoint(ctx: typer.Context, options: dict, out: Path) -> No
     checkpoint = out / "checkpoint.npz"
     if not checkpoint.exists():
         return  # the trainer reports the missing checkpoint
-    saved = load_model(checkpoint).metadata.get("training", {})
+    saved = read_metadata(checkpoint).get("training", {})
     for param, key in RESUMED_OPTIONS.items():
         if key in saved and defaulted(param):
             options[key] = saved[key]

@@ -11,6 +11,7 @@ import torch
 
 from seqebm import ModelFileError, load_model, read_adabmdca, save_model, write_adabmdca
 from seqebm.io import PROTEIN
+from seqebm.models.files import read_metadata
 from tests.exact import random_potts, random_rbm
 
 
@@ -24,6 +25,7 @@ def test_round_trip_is_exact(tmp_path, make):
     for name, tensor in model.tensors().items():
         assert torch.equal(tensor, back.tensors()[name])
     np.testing.assert_array_equal(extra["chains"], np.arange(6).reshape(2, 3))
+    assert read_metadata(path) == model.metadata  # without reading the tensors
     meta = json.loads(zipfile.ZipFile(path).read("metadata.json"))
     assert meta["kind"] == model.kind and meta["seqebm_version"]
 
@@ -33,6 +35,8 @@ def test_pickle_is_refused(tmp_path):
     path.write_bytes(pickle.dumps({"fields": np.zeros(3)}))
     with pytest.raises(ModelFileError, match="pickle"):
         load_model(path)
+    with pytest.raises(ModelFileError, match="pickle"):
+        read_metadata(path)
     torch.save({"fields": torch.zeros(3)}, tmp_path / "t.pt")
     with pytest.raises(ModelFileError, match="pickle"):
         load_model(tmp_path / "t.pt")

@@ -66,13 +66,14 @@ def save_model(model: EnergyModel, path: str | Path, extra_arrays: dict[str, np.
     return Path(path)
 
 
-def load_model(
-    path: str | Path, device: str | torch.device | None = "cpu", with_extra: bool = False
-) -> EnergyModel | tuple[EnergyModel, dict[str, np.ndarray]]:
-    """Read a model file written by :func:`save_model`; ``with_extra`` also returns the extra arrays."""
-    from seqebm.device import resolve_device
-
+def read_metadata(path: str | Path) -> dict:
+    """The user metadata of a model file (training options and state, sampling defaults) without reading its tensors."""
     path = Path(path)
+    return _user_metadata(_open_model_file(path)[2], path)
+
+
+def _open_model_file(path: Path) -> tuple[zipfile.ZipFile, list[str], dict]:
+    """The validated zip archive of a model file, its member names and its parsed metadata.json."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -99,6 +100,24 @@ def load_model(
         raise ModelFileError(f"unreadable metadata.json ({exc})", path=path) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError("metadata.json does not describe a seqebm model", path=path)
+    return zf, names, meta
+
+
+def _user_metadata(meta: dict, path: Path) -> dict:
+    user_meta = meta.get("metadata", {})
+    if not isinstance(user_meta, dict):
+        raise ModelFileError("metadata 'metadata' entry must be an object", path=path)
+    return user_meta
+
+
+def load_model(
+    path: str | Path, device: str | torch.device | None = "cpu", with_extra: bool = False
+) -> EnergyModel | tuple[EnergyModel, dict[str, np.ndarray]]:
+    """Read a model file written by :func:`save_model`; ``with_extra`` also returns the extra arrays."""
+    from seqebm.device import resolve_device
+
+    path = Path(path)
+    zf, names, meta = _open_model_file(path)
     kind = meta.get("kind")
     if not isinstance(kind, str) or kind not in MODEL_KINDS:
         raise ModelFileError(f"unknown model kind {kind!r}", path=path)
@@ -137,9 +156,7 @@ def load_model(
         raise ModelFileError(f"invalid alphabet in metadata ({exc})", path=path) from None
     dev = resolve_device(device)
     params = {n: torch.as_tensor(arrays[n]).to(dev) for n in cls.parameter_names}
-    user_meta = meta.get("metadata", {})
-    if not isinstance(user_meta, dict):
-        raise ModelFileError("metadata 'metadata' entry must be an object", path=path)
+    user_meta = _user_metadata(meta, path)
     try:
         model = cls(**params, alphabet=alphabet, metadata=user_meta)
     except Exception as exc:  # shape or symmetry inconsistencies
