@@ -14,10 +14,9 @@ from pathlib import Path
 import torch
 
 from seqebm import load_dataset, load_model
-from seqebm.sampling import init_chains, sample_trajectory
-from seqebm.stats import pearson_ceiling, pearson_slope, site_frequencies
-from seqebm.stats.compare import connected_from_frequencies, correlation_agreement
-from seqebm.stats.frequencies import pair_frequencies
+from seqebm.models.record import RunRecord
+from seqebm.sampling import RandomStream, init_chains, sample_trajectory
+from seqebm.stats import CorrelationTarget, pearson_ceiling, pearson_slope, site_frequencies
 
 
 def main() -> None:
@@ -31,23 +30,23 @@ def main() -> None:
     args = parser.parse_args()
     run = Path(args.run_dir)
     model = load_model(run / "model.npz" if (run / "model.npz").exists() else run / "checkpoint.npz")
-    training = model.metadata["training"]
+    record = RunRecord.from_metadata(model.metadata)
+    training = record.training
     ds = load_dataset(args.data)
     if training.get("reweight", True) and training.get("theta", 0.8) < 1:
         ds = ds.reweight(training.get("theta", 0.8))
     x, w = ds.tensor(), ds.weights_tensor()
-    reference = connected_from_frequencies(site_frequencies(x, ds.q, w), pair_frequencies(x, ds.q, w))
-    gen = torch.Generator().manual_seed(args.seed)
-    default_k = model.metadata.get("sampling", {}).get("k", 1000)
-    times = [int(t) for t in args.times.split(",")] if args.times else [default_k]
-    start = init_chains(args.n, model.length, model.q, "random", generator=gen)
+    target = CorrelationTarget.from_states(x, ds.q, w)
+    stream = RandomStream(torch.Generator().manual_seed(args.seed))
+    times = [int(t) for t in args.times.split(",")] if args.times else [record.sampling_or_fallback().k]
+    start = init_chains(args.n, model.length, model.q, "random", generator=stream.generator)
     t0 = time.perf_counter()
-    snaps = sample_trajectory(model, start, times, generator=gen, order=training.get("order", "sequential"))
+    snaps = sample_trajectory(model, start, times, generator=stream, order=training.get("order", "sequential"))
     print(f"{args.run_dir}: {training['model']} {training['regime']}-{training['k']}, {training['n_chains']} training chains; "
           f"sampled {args.n} chains from random in {time.perf_counter() - t0:.0f} s; ceiling for n: "
-          f"{pearson_ceiling(x, ds.q, w, args.n, reference=reference, generator=gen):.3f}")
+          f"{pearson_ceiling(x, ds.q, w, args.n, target=target, generator=stream.generator):.3f}")
     for t, states in snaps.items():
-        r, slope = correlation_agreement(reference, states, ds.q)
+        r, slope = target.of_states(states, ds.q)
         line = f"  t={t:>6}: Pearson C_ij {r:.3f} slope {slope:.3f}"
         if args.what == "rbm-genotypes":
             r1, s1 = pearson_slope(site_frequencies(x, 2, w)[:, 1], site_frequencies(states, 2)[:, 1])

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from seqebm.device import make_generator, resolve_device
 from seqebm.models import RBM, Potts
-from seqebm.sampling import potts_gibbs, rbm_gibbs
+from seqebm.rng import RandomStream
 
 
 def timed(fn, repeats: int = 1) -> float:
@@ -45,7 +45,8 @@ def bench_potts(n_chains, device, gen, rows):
     length, q, sweeps = 112, 21, 5
     model = random_potts(length, q, device, gen)
     start = torch.randint(0, q, (n_chains, length), generator=gen, device=device)
-    t = timed(lambda: potts_gibbs(model, start, sweeps, generator=gen), repeats=2)
+    stream = RandomStream(gen)
+    t = timed(lambda: model.gibbs(start, sweeps, stream=stream), repeats=2)
     ours = n_chains * sweeps / t
     rows.append(("Potts L=112 q=21", "seqebm", ours, "chain-sweeps/s"))
     try:
@@ -69,7 +70,8 @@ def bench_rbm(n_chains, device, gen, rows, potts: bool):
         model = RBM.random(length, hidden, std=0.05, device=device, generator=gen)
     steps = 20
     start = torch.randint(0, q, (n_chains, length), generator=gen, device=device)
-    t = timed(lambda: rbm_gibbs(model, start, steps, generator=gen), repeats=2)
+    stream = RandomStream(gen)
+    t = timed(lambda: model.gibbs(start, steps, stream=stream), repeats=2)
     rows.append((label, "seqebm", n_chains * steps / t, "chain-steps/s"))
     try:
         if potts:

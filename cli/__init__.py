@@ -1,1 +1,1 @@
-"""The ``seqebm`` command line (Typer), installed as ``seqebm.cli``."""
+"""Thin entry to the seqebm command line; the application is ``seqebm.cli`` (see cli/main.py)."""

@@ -2,6 +2,7 @@
 from seqebm.errors import (
     AlphabetError,
     ConfigError,
+    DynamicsWarning,
     InputError,
     LabelError,
     MissingValueError,
@@ -26,7 +27,7 @@ __version__ = "0.1.0"
 from seqebm.models import RBM, Potts  # noqa: E402
 from seqebm.models.adabmdca import read_adabmdca, write_adabmdca  # noqa: E402
 from seqebm.models.files import load_model, save_model  # noqa: E402
-from seqebm.sampling import sample  # noqa: E402
+from seqebm.sampling import sample, sample_trajectory  # noqa: E402
 from seqebm.training import TrainConfig, Trainer, fit  # noqa: E402
 
 load = load_model
@@ -34,8 +35,8 @@ load = load_model
 load_msa = read_msa
 
 __all__ = [
-    "AlphabetError", "ConfigError", "InputError", "LabelError", "MissingValueError", "ModelFileError", "ParseError",
+    "AlphabetError", "ConfigError", "DynamicsWarning", "InputError", "LabelError", "MissingValueError", "ModelFileError", "ParseError",
     "SeqebmError", "SequenceDataset", "ShapeError", "TrainingDiverged", "__version__", "get_alphabet", "load_dataset",
     "load_msa", "read_hapt", "Potts", "RBM", "load", "load_model", "save_model", "read_adabmdca", "write_adabmdca",
-    "sample", "fit", "Trainer", "TrainConfig", "read_images", "read_labels", "read_msa",
+    "sample", "sample_trajectory", "fit", "Trainer", "TrainConfig", "read_images", "read_labels", "read_msa",
 ]

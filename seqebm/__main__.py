@@ -1,3 +1,3 @@
-from seqebm.cli.main import run
+from seqebm.cli.app import run
 
 run()

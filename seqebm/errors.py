@@ -76,5 +76,9 @@ class TrainingDiverged(SeqebmError, RuntimeError):
     """Parameters became NaN/inf or exceeded the allowed bound during training."""
 
 
+class DynamicsWarning(UserWarning):
+    """A model sampled with other dynamics than those its training validated (e.g. an rdm-k model run longer)."""
+
+
 class ResourceError(InputError):
     """The job would need more memory than the machine (or SEQEBM_MEMORY_LIMIT) allows; refused up front."""

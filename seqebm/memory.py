@@ -68,27 +68,6 @@ def check_memory(required: int, what: str, device: str | torch.device = "cpu", p
         )
 
 
-def training_memory(
-    n_sequences: int, length: int, q: int, model: str, n_chains: int, hidden: int = 0, chunk_rows: int = 8192,
-    dtype_bytes: int = 4,
-) -> int:
-    """Peak bytes of a training run: data states, statistics, parameters with gradients and optimiser state,
-    chains and their statistics, and the row chunks one-hot encoded at a time."""
-    width = length * q
-    data = n_sequences * length * 8 + n_sequences * 8 * 2  # int64 states, weights
-    chunk = min(chunk_rows, max(n_sequences, n_chains)) * width * dtype_bytes * 2
-    chains = n_chains * length * 8 * 3 + n_chains * width * dtype_bytes
-    if model == "potts":
-        # pair statistics of data and chains, connected correlations, couplings, gradient, two Adam moments,
-        # flattened upper triangles for the Pearson: about ten (Lq)^2 tensors
-        params = 10 * width * width * dtype_bytes
-    else:
-        params = 8 * width * hidden * dtype_bytes + 2 * width * width * dtype_bytes  # weights x8, data pair statistics
-        chains += n_chains * hidden * dtype_bytes * 3
-        data += min(chunk_rows, n_sequences) * hidden * dtype_bytes
-    return int(data + chunk + chains + params)
-
-
 def text_file_memory(path: str | Path) -> int:
     """Bytes needed to read a (possibly gzipped) text file and encode it: raw, decoded and encoded copies."""
     path = Path(path)

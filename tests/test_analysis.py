@@ -6,11 +6,11 @@ import torch
 from seqebm import Potts
 from seqebm.analysis import (
     adversarial_accuracy, compare_statistics, contact_precision, coupling_error, edge_roc, fit_pca, frobenius_scores,
-    gzip_entropy_ratio, label_proportions, nearest_training_distance, rbm_effective_couplings, read_distance_map,
+    gzip_entropy_ratio, label_proportions, nearest_training_distance, read_distance_map,
     read_pair_scores, spectrum_score, transfer_labels,
 )
-from seqebm.io.dataset import one_hot
-from tests.conftest import DATA
+from seqebm.encoding import one_hot
+from tests.paths import DATA
 from tests.exact import all_states, random_potts, random_rbm
 
 PF72 = DATA / "protein_PF00072_response_regulator"
@@ -101,7 +101,7 @@ def test_rbm_effective_couplings_match_exact_marginal():
     0/1 gauge) equals the cumulant-expansion couplings up to O(W^3)."""
     rbm = random_rbm(5, 3, None, scale=1.0, seed=4).to(dtype=torch.float64)
     rbm.weights = rbm.weights * 0.01
-    eff = rbm_effective_couplings(rbm)
+    eff = rbm.pairwise_model()
     log_p = lambda v: -rbm.free_energy(torch.tensor(v).unsqueeze(0))[0]
     z = [0] * 5
     for i in range(5):

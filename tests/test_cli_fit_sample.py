@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from seqebm import load_model, read_msa
-from tests.conftest import HAPT
+from tests.paths import HAPT
 
 
 def run_cli(*args, **kwargs):

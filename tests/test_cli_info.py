@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from tests.conftest import HAPT, MNIST, PF00014
+from tests.paths import HAPT, MNIST, PF00014
 
 
 def run_cli(*args, cwd=None):

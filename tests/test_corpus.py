@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 import seqebm.errors as errors
-from cli.main import is_model_file, run
+from seqebm.cli.app import run
+from seqebm.cli.data import is_model_file
 from seqebm.errors import SeqebmError
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -74,7 +74,7 @@ def _worker(rank: int, world: int, port: int, data: str, out: str, record: str) 
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
     writes = []
-    for name in ("save_model", "_write_log", "plot_training_curve"):
+    for name in ("save_model", "write_log", "write_checkpoint", "plot_training_curve"):
         original = getattr(trainer_module, name)
 
         def recording(*args, _original=original, _name=name, **kwargs):
@@ -96,7 +96,7 @@ def test_only_rank_zero_writes_and_ranks_hold_identical_parameters(tiny_msa, tmp
     mp.spawn(_worker, args=(2, _free_port(), str(tiny_msa), str(tmp_path / "run"), record), nprocs=2, join=True)
     assert Path(f"{record}.1").read_text() == ""
     written = Path(f"{record}.0").read_text().split("\n")
-    assert "save_model" in written and "plot_training_curve" in written
+    assert {"save_model", "write_log", "write_checkpoint", "plot_training_curve"} <= set(written)
     w0 = torch.load(f"{record}.weights.0")
     w1 = torch.load(f"{record}.weights.1")
     assert torch.equal(w0, w1)

@@ -6,7 +6,7 @@ import pytest
 from seqebm import AlphabetError, LabelError, MissingValueError, ParseError, ShapeError, load_dataset
 from seqebm.io import detect_format, read_hapt, read_images, read_labels
 from seqebm.io.labels import labels_from_headers
-from tests.conftest import HAPT, HAPT_LABELS, ISING, MNIST, MNIST_LABELS
+from tests.paths import HAPT, HAPT_LABELS, ISING, MNIST, MNIST_LABELS
 
 
 def test_hapt_known_encoding(write):

@@ -6,7 +6,7 @@ import pytest
 from seqebm import AlphabetError, ParseError, ShapeError, load_dataset, read_msa
 from seqebm.errors import ConfigError
 from seqebm.io import PROTEIN, RNA, get_alphabet
-from tests.conftest import PF00014, PF00072
+from tests.paths import PF00014, PF00072
 
 FASTA = ">s1 first\nAC-D\n>s2\nacDY\n"  # lowercase = insertions (A2M) -> dropped by default
 

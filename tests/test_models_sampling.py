@@ -3,7 +3,7 @@ import torch
 
 from seqebm.errors import ConfigError, ShapeError
 from seqebm.models import Potts
-from seqebm.sampling import gibbs, init_chains, log_times, rbm_gibbs, sample, sample_trajectory
+from seqebm.sampling import RandomStream, init_chains, log_times, sample, sample_trajectory
 from seqebm.stats import pair_frequencies, site_frequencies
 from tests.exact import (
     all_states, brute_potts_energy, brute_rbm_free_energy, exact_marginals, random_potts, random_rbm,
@@ -105,7 +105,7 @@ def test_rbm_gibbs_reproduces_exact_marginals(q):
 def test_rbm_gibbs_returns_hidden_probabilities_of_final_state():
     model = random_rbm(6, 3, None)
     start = torch.randint(0, 2, (50, 6))
-    v, ph = rbm_gibbs(model, start, 3, generator=torch.Generator().manual_seed(0))
+    v, ph = model.gibbs(start, 3, stream=RandomStream(torch.Generator().manual_seed(0)))
     torch.testing.assert_close(ph, model.hidden_probabilities(v))
     # conditional p(v | h) normalises for Potts visible units
     potts = random_rbm(4, 3, 3)
@@ -140,7 +140,7 @@ def test_trajectory_snapshots_equal_a_straight_run():
     model = random_rbm(6, 3, None)
     start = torch.randint(0, 2, (20, 6), generator=torch.Generator().manual_seed(0))
     snaps = sample_trajectory(model, start, [0, 1, 5, 12], generator=torch.Generator().manual_seed(1))
-    straight = gibbs(model, start, 12, generator=torch.Generator().manual_seed(1))
+    straight, _ = model.gibbs(start, 12, stream=RandomStream(torch.Generator().manual_seed(1)))
     assert sorted(snaps) == [0, 1, 5, 12]
     assert torch.equal(snaps[0], start)
     assert torch.equal(snaps[12], straight)

@@ -8,10 +8,9 @@ import torch
 from seqebm import fit
 from seqebm.errors import ConfigError, ResourceError
 from seqebm.io import PROTEIN, SequenceDataset, load_dataset
-from seqebm.memory import available_memory, format_bytes, parse_size, training_memory
-from seqebm.models.rbm import RBM
+from seqebm.memory import available_memory, format_bytes, parse_size
+from seqebm.models import RBM, Potts
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
-from seqebm.training.moments import rbm_moments
 
 
 def _huge_dataset(n: int, length: int) -> SequenceDataset:
@@ -44,10 +43,10 @@ def test_million_sequences_of_500_columns_refused_up_front_with_the_estimate(mon
 
 
 def test_training_estimate_grows_with_the_problem():
-    small = training_memory(1000, 50, 21, "potts", 1000)
-    assert training_memory(10**6, 50, 21, "potts", 1000) > small + 10**6 * 50 * 8 - 1
-    assert training_memory(1000, 500, 21, "potts", 1000) > 10 * (500 * 21) ** 2 * 4 - 1
-    assert training_memory(1000, 784, 2, "rbm", 1000, hidden=500) > 8 * 784 * 2 * 500 * 4 - 1
+    small = Potts.training_memory(1000, 50, 21, 1000, 0)
+    assert Potts.training_memory(10**6, 50, 21, 1000, 0) > small + 10**6 * 50 * 8 - 1
+    assert Potts.training_memory(1000, 500, 21, 1000, 0) > 10 * (500 * 21) ** 2 * 4 - 1
+    assert RBM.training_memory(1000, 784, 2, 1000, hidden=500) > 8 * 784 * 2 * 500 * 4 - 1
 
 
 def test_reading_a_file_larger_than_the_limit_is_refused(monkeypatch, tmp_path):
@@ -64,7 +63,7 @@ def test_reading_a_file_larger_than_the_limit_is_refused(monkeypatch, tmp_path):
 def test_cli_reports_the_refusal_in_one_line(monkeypatch, tmp_path, capsys):
     import sys
 
-    from cli.main import run
+    from seqebm.cli import run
 
     path = tmp_path / "big.fasta"
     path.write_text(">a\nACDEFGHIKL\n" * 2000)
@@ -86,7 +85,7 @@ def test_chunked_statistics_equal_the_one_shot_ones():
     for q in (None, 5):
         model = RBM.random(7, 4, q=q, std=0.5, generator=gen)
         x = states if q else (states > 2).long()
-        a = rbm_moments(model, x, weights, chunk_size=33)
-        b = rbm_moments(model, x, weights, chunk_size=10**6)
+        a = model.statistics(x, weights, chunk_size=33)
+        b = model.statistics(x, weights, chunk_size=10**6)
         for key in a:
             torch.testing.assert_close(a[key], b[key])

@@ -4,7 +4,7 @@ import torch
 
 from seqebm.io import read_msa
 from seqebm.stats import connected_correlations, pair_frequencies, sequence_weights, site_frequencies
-from tests.conftest import PF00014
+from tests.paths import PF00014
 
 
 def brute_force_weights(x: np.ndarray, theta: float) -> np.ndarray:

@@ -4,9 +4,8 @@ import torch
 
 from seqebm import ConfigError, Potts, SequenceDataset, TrainingDiverged
 from seqebm.io import get_alphabet
-from seqebm.sampling import sample
+from seqebm.sampling import RandomStream, sample
 from seqebm.training import Trainer, fit, mixing_test
-from seqebm.training.moments import potts_gradient, potts_moments, rbm_gradient, rbm_moments
 from tests.exact import all_states, random_potts, random_rbm
 
 
@@ -61,19 +60,19 @@ def test_weights_equal_duplicated_rows_potts_and_rbm():
     counts = torch.randint(1, 4, (30,), generator=g)
     dup = x.repeat_interleave(counts, 0)
     model = random_potts(4, 3)
-    chains = potts_moments(torch.randint(0, 3, (50, 4), generator=g), 3)
-    a = potts_gradient(model, potts_moments(x, 3, counts.float()), chains)
-    b = potts_gradient(model, potts_moments(dup, 3), chains)
+    chains = model.statistics(torch.randint(0, 3, (50, 4), generator=g))
+    a = model.gradient(model.statistics(x, counts.float()), chains)
+    b = model.gradient(model.statistics(dup), chains)
     for name in a:
         torch.testing.assert_close(a[name], b[name])
     for q in (None, 3):
         rbm = random_rbm(4, 3, q)
         xs = x if q else x.clamp(max=1)
         dups = dup if q else dup.clamp(max=1)
-        cm = rbm_moments(rbm, torch.randint(0, rbm.q, (40, 4), generator=g))
+        cm = rbm.statistics(torch.randint(0, rbm.q, (40, 4), generator=g))
         for centered in (False, True):
-            a = rbm_gradient(rbm, rbm_moments(rbm, xs, counts.float()), cm, centered)
-            b = rbm_gradient(rbm, rbm_moments(rbm, dups), cm, centered)
+            a = rbm.gradient(rbm.statistics(xs, counts.float()), cm, centered=centered)
+            b = rbm.gradient(rbm.statistics(dups), cm, centered=centered)
             for name in a:
                 torch.testing.assert_close(a[name], b[name])
 
@@ -81,7 +80,7 @@ def test_weights_equal_duplicated_rows_potts_and_rbm():
 def test_rbm_moments_use_hidden_probabilities():
     rbm = random_rbm(6, 3, None)
     v = torch.randint(0, 2, (20, 6))
-    m = rbm_moments(rbm, v)
+    m = rbm.statistics(v)
     ph = rbm.hidden_probabilities(v)
     torch.testing.assert_close(m["weights"], v.float().T @ ph / 20)
     torch.testing.assert_close(m["hidden_bias"], ph.mean(0))
@@ -176,14 +175,13 @@ def test_random_start_check_catches_chains_stuck_in_one_mode():
     """A Curie-Weiss ferromagnet (beta J = 3, weak field): chains started all-down stay in the down mode and pass the
     t vs t/2 test, but chains from random split between both modes; the random-start check sees it. Chains drawn at
     equilibrium pass it."""
-    from seqebm.sampling import gibbs, sample
     from seqebm.training.mixing import equilibration_from_random, mixing_test
 
     length = 16
     couplings = torch.full((length, length), 3.0 / length).fill_diagonal_(0)
     model = Potts.from_ising(torch.full((length,), 0.05), couplings)
     gen = torch.Generator().manual_seed(0)
-    stuck = gibbs(model, torch.zeros(500, length, dtype=torch.long), 20, generator=gen)
+    stuck, _ = model.gibbs(torch.zeros(500, length, dtype=torch.long), 20, stream=RandomStream(gen))
     assert mixing_test(model, stuck, 16, generator=gen).passed
     result = equilibration_from_random(model, stuck, 64, generator=gen)
     assert not result.passed and result.table[-1]["max_site_z"] > 10
@@ -214,16 +212,17 @@ def test_eq_target_is_verified_from_random_starts():
 
 
 def test_failed_verifications_continue_training_then_stop_unverified(monkeypatch):
-    from seqebm.training.trainer import Trainer
+    from seqebm.sampling import ChainState
+    from seqebm.training.regimes import EqRegime
 
     calls = []
 
-    def failing(self, model, gens, per_block, mixing_time, ref_flat, q, update):
-        calls.append(update)
-        fresh = [torch.zeros(per_block, model.length, dtype=torch.long) for _ in gens]  # "where random starts go"
-        return fresh, {"update": update, "sweeps": 100, "pearson_from_random": 0.5, "passed": False}
+    def failing(self, run, sweeps):
+        calls.append(run.rows[-1]["update"])
+        fresh = [ChainState(torch.zeros(run.per_block, run.model.length, dtype=torch.long)) for _ in run.streams]
+        return fresh, 0.4  # "where random starts go", and the Pearson they reach (below the target)
 
-    monkeypatch.setattr(Trainer, "_verify_from_random", failing)
+    monkeypatch.setattr(EqRegime, "chains_from_random", failing)
     data = dataset_of(exact_samples(random_potts(5, 3), 2000), 3)
     result = fit(data, model="potts", regime="eq", k=2, n_chains=500, max_updates=300, target_pearson=0.5, reweight=False,
                  seed=0, device="cpu", max_verifications=3, random_start_check=False)
@@ -246,14 +245,16 @@ def test_random_start_agreement_handles_saturated_sites():
 def test_default_l2_caps_couplings_of_pairs_the_chains_never_visit():
     """A pair seen in the data (frequency f) but never by the chains: without a penalty Adam raises its coupling by
     about lr every update, without bound; with the persistent-regime default L2 it settles at f / l2."""
-    from seqebm.training.config import PERSISTENT_POTTS_L2, TrainConfig
+    from seqebm.models.potts import PERSISTENT_POTTS_L2
+    from seqebm.training.config import TrainConfig
     from seqebm.training.optim import Optimizer
 
-    assert TrainConfig(regime="eq").validate().l2 == PERSISTENT_POTTS_L2
-    assert TrainConfig(regime="pcd").validate().l2 == PERSISTENT_POTTS_L2
-    assert TrainConfig(regime="rdm").validate().l2 == 0.0
-    assert TrainConfig(regime="eq", model="rbm").validate().l2 == 0.0
-    assert TrainConfig(regime="eq", l2=0.0).validate().l2 == 0.0
+    assert TrainConfig(regime="eq", model="potts").resolve().l2 == PERSISTENT_POTTS_L2
+    assert TrainConfig(regime="pcd").resolve("msa", 50).l2 == PERSISTENT_POTTS_L2
+    assert TrainConfig(regime="rdm").resolve().l2 == 0.0
+    assert TrainConfig(regime="eq", model="rbm").resolve().l2 == 0.0
+    assert TrainConfig(regime="eq", l2=0.0).resolve().l2 == 0.0
+    assert TrainConfig(regime="eq").l2 is None  # resolving returns a new config, never changes the caller's
 
     f = 2e-4  # one sequence in M_eff = 5,000
     final = {}
@@ -264,7 +265,49 @@ def test_default_l2_caps_couplings_of_pairs_the_chains_never_visit():
         chains = {"fields": torch.zeros(3, 2), "couplings": torch.zeros(3, 2, 3, 2)}
         optimizer = Optimizer("adam", 0.02)
         for _ in range(400):
-            optimizer.step(model.tensors(), potts_gradient(model, data, chains, l2=l2))
+            optimizer.step(model.tensors(), model.gradient(data, chains, l2=l2))
         final[l2] = float(model.couplings[0, 1, 2, 1])
     assert final[0.0] == pytest.approx(0.02 * 400, rel=0.02)  # grows by lr per update
     assert final[PERSISTENT_POTTS_L2] == pytest.approx(f / PERSISTENT_POTTS_L2, rel=0.05)
+
+
+def test_resume_api_takes_options_from_the_checkpoint(tmp_path, tiny_msa):
+    """seqebm.fit(..., resume=True) and Trainer.resume behave as `seqebm fit --resume`: options not given come from
+    the checkpoint, the data file from its record; the result equals an uninterrupted run."""
+    import seqebm
+
+    opts = dict(model="potts", regime="pcd", k=3, n_chains=200, lr=0.05, target_pearson=None, seed=4, device="cpu",
+                checkpoint_every=4)
+    straight = seqebm.fit(tiny_msa, out_dir=tmp_path / "a", max_updates=10, **opts)
+    seqebm.fit(tiny_msa, out_dir=tmp_path / "b", max_updates=6, **opts)
+    resumed = seqebm.fit(tiny_msa, out_dir=tmp_path / "b", resume=True, max_updates=10)  # nothing else given
+    for name, tensor in straight.model.tensors().items():
+        assert torch.equal(tensor, resumed.model.tensors()[name]), name
+    seqebm.fit(tiny_msa, out_dir=tmp_path / "c", max_updates=6, **opts)
+    again = Trainer.resume(tmp_path / "c", max_updates=10)  # the data file recorded in the checkpoint
+    assert torch.equal(again.model.couplings, straight.model.couplings)
+    assert again.config.k == 3 and again.config.n_chains == 200 and again.config.regime == "pcd"
+    with pytest.raises(ConfigError, match="cannot resume with k=5"):
+        Trainer.resume(tmp_path / "c", max_updates=12, k=5)
+
+
+def test_a_trainer_object_fits_again_after_an_interruption(tmp_path):
+    """Per-fit state is reset: a signal received during one fit does not stop the next one."""
+    data = dataset_of(exact_samples(random_potts(4, 3), 500), 3)
+    trainer = Trainer(out_dir=tmp_path, model="potts", regime="pcd", n_chains=100, target_pearson=None, device="cpu", max_updates=5)
+    trainer._stop_signal = 2  # as left by an interrupted fit
+    assert len(trainer.fit(data).log) == 5
+
+
+def test_validation_never_changes_the_callers_config():
+    from seqebm.training.config import TrainConfig
+
+    config = TrainConfig(regime="eq", optimizer="sgd")
+    trainer = Trainer(config, model="potts")
+    assert config.lr is None and config.l2 is None and config.model is None
+    assert trainer.config.lr is None  # resolved per fit, from the data
+    resolved = config.resolve("msa", 50)
+    assert (resolved.lr, resolved.l2, resolved.model) == (0.05, 5e-4, "potts")
+    assert config.with_options(optimizer="adam").resolve().lr == 0.02  # no stale lr carried over
+    with pytest.raises(Exception):
+        config.lr = 1.0  # frozen

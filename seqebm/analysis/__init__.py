@@ -4,7 +4,6 @@ from seqebm.analysis.couplings import (
     coupling_error,
     edge_roc,
     frobenius_scores,
-    rbm_effective_couplings,
     read_distance_map,
     read_pair_scores,
 )
@@ -17,6 +16,6 @@ from seqebm.analysis.statistics import compare_statistics
 __all__ = [
     "adversarial_accuracy", "analyze", "clustering_ari", "compare_statistics", "contact_precision", "coupling_error",
     "edge_roc", "fit_pca", "frobenius_scores", "gzip_entropy_ratio", "label_proportions", "nearest_neighbours",
-    "nearest_training_distance", "pca_frame", "plot_pca", "rbm_effective_couplings", "read_distance_map",
+    "nearest_training_distance", "pca_frame", "plot_pca", "read_distance_map",
     "read_pair_scores", "spectrum_score", "transfer_labels",
 ]

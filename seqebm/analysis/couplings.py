@@ -1,5 +1,6 @@
 """Coupling recovery: contact prediction from Potts couplings (Frobenius norm + APC) scored against a distance
-map, coupling error and edge-detection ROC against planted couplings, and RBM effective couplings."""
+map, coupling error and edge-detection ROC against planted couplings. (The pairwise couplings of any model come from
+its ``pairwise_model``: an RBM's effective couplings.)"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,9 +10,8 @@ import pandas as pd
 import torch
 
 from seqebm.errors import ParseError, ShapeError
-from seqebm.io._files import read_text
+from seqebm.fileio import read_text
 from seqebm.models.potts import Potts
-from seqebm.models.rbm import RBM
 
 
 def frobenius_scores(couplings: torch.Tensor, gap_index: int | None = 0, apc: bool = True) -> torch.Tensor:
@@ -127,33 +127,3 @@ def edge_roc(learned_scores: torch.Tensor, true_edges: torch.Tensor) -> tuple[fl
         return float("nan"), pd.DataFrame(columns=["fpr", "tpr"])
     fpr, tpr, _ = roc_curve(t, s)
     return float(roc_auc_score(t, s)), pd.DataFrame({"fpr": fpr, "tpr": tpr})
-
-
-def rbm_effective_couplings(model: RBM, states: torch.Tensor | None = None) -> Potts:
-    """Pairwise model of an RBM's marginal over its hidden units, to second order of the cumulant expansion.
-
-    log p(v) = sum_i b_i(v_i) + sum_mu Gamma(c_mu + I_mu(v)), Gamma = softplus. Expanding Gamma to second order around
-    the mean input (c_mu + <I_mu> over ``states``, or c_mu without states) gives
-    J_ij(a, b) = sum_mu Gamma''(.) W_i(a)_mu W_j(b)_mu, Gamma'' = sigma(1 - sigma) (the variance of h_mu), and
-    fields h_i(a) = b_i(a) + sum_mu [Gamma'(.) - Gamma''(.) <I_mu>] W_i(a)_mu + (1/2) sum_mu Gamma''(.) W_i(a)_mu^2 terms
-    folded in as single-site terms. Returned as a Potts model (q = 2 for Bernoulli units: state 1 carries W, state 0 zero).
-    Tubiana, Cocco & Monasson, eLife 2019; Decelle & Furtlehner 2021."""
-    if model.visible == "bernoulli":
-        w = torch.stack([torch.zeros_like(model.weights), model.weights], dim=1)  # (L, 2, H)
-        vb = torch.stack([torch.zeros_like(model.visible_bias), model.visible_bias], dim=1)
-    else:
-        w, vb = model.weights, model.visible_bias
-    length, q, _ = w.shape
-    if states is None:
-        mean_input = torch.zeros(model.n_hidden, dtype=w.dtype, device=w.device)
-    else:
-        mean_input = model.hidden_input(model.visible_tensor(states)).mean(0)
-    point = model.hidden_bias + mean_input
-    sig = torch.sigmoid(point)
-    var = sig * (1 - sig)
-    couplings = torch.einsum("iam,jbm,m->iajb", w, w, var)
-    idx = torch.arange(length, device=w.device)
-    diag = couplings[idx, :, idx, :].diagonal(dim1=1, dim2=2).clone()  # (L, q): the i = j, a = b terms
-    couplings[idx, :, idx, :] = 0
-    fields = vb + torch.einsum("iam,m->ia", w, sig - var * mean_input) + 0.5 * diag
-    return Potts(fields, couplings, model.alphabet, check=False)

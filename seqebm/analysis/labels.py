@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seqebm.io.dataset import one_hot
+from seqebm.encoding import one_hot
+from seqebm.figures import pyplot, save_figure
 
 
 def nearest_neighbours(queries: torch.Tensor, reference: torch.Tensor, q: int, k: int = 1, chunk_size: int = 2048,
@@ -82,8 +83,6 @@ def clustering_ari(projections: np.ndarray, labels: pd.Series, seed: int = 0) ->
 
 
 def plot_label_proportions(table: pd.DataFrame, path: str | Path, title: str = "") -> Path:
-    from seqebm.analysis.figures import pyplot, save_figure
-
     plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(max(5, 0.5 * len(table) + 2), 3.5))

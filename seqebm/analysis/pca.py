@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seqebm.io.dataset import one_hot
+from seqebm.encoding import one_hot
+from seqebm.figures import pyplot, save_figure
 
 
 @dataclass
@@ -52,8 +53,6 @@ def pca_frame(pca: PCAResult, q: int, sets: dict[str, torch.Tensor], labels: dic
 
 def plot_pca(frame: pd.DataFrame, path: str | Path, title: str = "", pairs=((1, 2), (1, 3), (2, 3))) -> Path:
     """Side-by-side panels, one column per set (data, generated, ...), rows = PC pairs; coloured by label if present."""
-    from seqebm.analysis.figures import pyplot, save_figure
-
     plt = pyplot()
 
     sets = list(dict.fromkeys(frame["set"]))

@@ -1,26 +1,24 @@
 """``seqebm analyze``: compare generated sequences with data and write CSV tables, PNG figures and report.md."""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from seqebm.analysis.couplings import (
-    contact_precision, frobenius_scores, rbm_effective_couplings, read_distance_map,
-)
-from seqebm.analysis.figures import pyplot as _plt
-from seqebm.analysis.figures import save_figure as _save
+from seqebm.analysis.couplings import contact_precision, frobenius_scores, read_distance_map
 from seqebm.analysis.labels import clustering_ari, nearest_neighbours, label_proportions, plot_label_proportions, transfer_labels
 from seqebm.analysis.pca import fit_pca, pca_frame, plot_pca
 from seqebm.analysis.quality import adversarial_accuracy, gzip_entropy_ratio, nearest_training_distance, spectrum_score
 from seqebm.analysis.statistics import compare_statistics, paired_statistics
 from seqebm.errors import ConfigError, ShapeError
-from seqebm.io._files import atomic_write
+from seqebm.figures import pyplot as _plt
+from seqebm.figures import save_figure as _save
+from seqebm.fileio import atomic_write
 from seqebm.io.dataset import SequenceDataset
 from seqebm.models.base import EnergyModel
-from seqebm.models.potts import Potts
 
 
 def analyze(
@@ -43,25 +41,46 @@ def analyze(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     gen = torch.Generator().manual_seed(seed)
-    q = data.q
-    x_data, w_data = data.tensor(), data.weights_tensor()
-    x_samp = samples.tensor()
-    summary: dict = {"N data": data.n_sequences, "N samples": samples.n_sequences, "L": data.length, "q": q}
+    sets = _Sets(data, samples, torch.randperm(data.n_sequences, generator=gen)[:max_points],
+                 torch.randperm(samples.n_sequences, generator=gen)[:max_points])
+    summary: dict = {"N data": data.n_sequences, "N samples": samples.n_sequences, "L": data.length, "q": data.q}
     figures: dict[str, str] = {}
+    stats = _statistics_section(sets, out, n_triplets, summary, figures)
+    _pca_and_labels_section(sets, out, label_column, seed, summary, figures)
+    _quality_section(sets, out, gen, summary, figures)
+    if model is not None:
+        _model_section(sets, model, distances, out, summary, figures)
+    pd.Series(summary, name="value").to_csv(out / "summary.csv", header=True)
+    _write_report(out / "report.md", summary, figures, stats)
+    return summary
 
-    # statistics
-    pairs = paired_statistics(x_data, x_samp, q, w_data)
-    stats = compare_statistics(x_data, x_samp, q, w_data, n_triplets=n_triplets, pairs=pairs)
+
+class _Sets:
+    """Data and samples as tensors, with the subsets of at most ``max_points`` rows used for plots and distances."""
+
+    def __init__(self, data: SequenceDataset, samples: SequenceDataset, sub_data: torch.Tensor, sub_samples: torch.Tensor):
+        self.data, self.q = data, data.q
+        self.x_data, self.w_data, self.x_samples = data.tensor(), data.weights_tensor(), samples.tensor()
+        self.sub_data, self.sub_samples = sub_data, sub_samples
+
+
+def _statistics_section(sets: _Sets, out: Path, n_triplets: int, summary: dict, figures: dict) -> pd.DataFrame:
+    """One-site frequencies, connected two- and three-site correlations: table, scatter plots, summary rows."""
+    pairs = paired_statistics(sets.x_data, sets.x_samples, sets.q, sets.w_data)
+    stats = compare_statistics(sets.x_data, sets.x_samples, sets.q, sets.w_data, n_triplets=n_triplets, pairs=pairs)
     stats.to_csv(out / "statistics.csv")
     for name, row in stats.iterrows():
         summary[f"Pearson {name}"] = round(float(row["pearson"]), 4)
         summary[f"slope {name}"] = round(float(row["slope"]), 4)
     figures["correlations"] = str(_plot_correlation_scatter(pairs, out / "correlations.png").name)
+    return stats
 
-    # PCA
-    pca = fit_pca(x_data, q, w_data, n_components=3)
-    sub_d = torch.randperm(len(x_data), generator=gen)[:max_points]
-    sub_s = torch.randperm(len(x_samp), generator=gen)[:max_points]
+
+def _pca_and_labels_section(sets: _Sets, out: Path, label_column: str | None, seed: int, summary: dict, figures: dict) -> None:
+    """PCA of the data with the samples projected on the same axes; with labels, label proportions of the samples
+    (transferred from their nearest data sequences) and how well k-means in PC space recovers the labels."""
+    data, q = sets.data, sets.q
+    pca = fit_pca(sets.x_data, q, sets.w_data, n_components=3)
     labels_data = labels_samples = None
     if label_column is None and data.labels is not None:
         label_column = _best_label_column(data.labels)
@@ -69,55 +88,57 @@ def analyze(
         if data.labels is None or label_column not in data.labels.columns:
             raise ConfigError(f"no label column {label_column!r} in the data labels")
         labels_all = data.labels[label_column].reset_index(drop=True)
-        sample_labels = transfer_labels(x_samp, x_data, labels_all, q)
+        sample_labels = transfer_labels(sets.x_samples, sets.x_data, labels_all, q)
         table, jsd = label_proportions(labels_all, sample_labels, data.weights)
         table.to_csv(out / "label_proportions.csv")
         figures["labels"] = plot_label_proportions(table, out / "label_proportions.png", f"{label_column}: data vs generated").name
         summary[f"JS divergence of {label_column} proportions (bits)"] = round(jsd, 4)
-        proj_d = pca.transform(x_data, q).cpu().numpy()
+        proj_d = pca.transform(sets.x_data, q).cpu().numpy()
         summary[f"ARI k-means(PCA) vs {label_column}, data"] = round(clustering_ari(proj_d, labels_all, seed), 4)
-        proj_s = pca.transform(x_samp, q).cpu().numpy()
+        proj_s = pca.transform(sets.x_samples, q).cpu().numpy()
         summary[f"ARI k-means(PCA) vs transferred {label_column}, samples"] = round(clustering_ari(proj_s, sample_labels, seed), 4)
-        labels_data = labels_all.iloc[sub_d.numpy()].to_numpy()
-        labels_samples = sample_labels.iloc[sub_s.numpy()].to_numpy()
-    frame = pca_frame(pca, q, {"data": x_data[sub_d], "generated": x_samp[sub_s]},
+        labels_data = labels_all.iloc[sets.sub_data.numpy()].to_numpy()
+        labels_samples = sample_labels.iloc[sets.sub_samples.numpy()].to_numpy()
+    frame = pca_frame(pca, q, {"data": sets.x_data[sets.sub_data], "generated": sets.x_samples[sets.sub_samples]},
                       {"data": labels_data, "generated": labels_samples})
     frame.to_csv(out / "pca.csv", index=False)
     figures["pca"] = plot_pca(frame, out / "pca.png", "PCA of the data; generated projected on the same axes").name
 
-    # generative quality
-    dist = nearest_training_distance(x_samp[sub_s], x_data, q).cpu().numpy()
+
+def _quality_section(sets: _Sets, out: Path, gen: torch.Generator, summary: dict, figures: dict) -> None:
+    """Novelty (distance to the nearest data sequence, copies), AA_TS, gzip ratio and spectrum score."""
+    x_data, x_samp, q = sets.x_data, sets.x_samples, sets.q
+    dist = nearest_training_distance(x_samp[sets.sub_samples], x_data, q).cpu().numpy()
     summary["median Hamming distance to nearest data sequence"] = float(np.median(dist))
     summary["fraction of exact copies of data"] = round(float((dist == 0).mean()), 4)
     summary["adversarial accuracy AATS (ideal 0.5)"] = round(adversarial_accuracy(x_data, x_samp, q, n=min(2000, len(x_samp)), generator=gen), 4)
     summary["gzip entropy ratio (ideal 1)"] = round(gzip_entropy_ratio(x_samp, x_data, generator=gen), 4)
-    summary["spectrum score (ideal 0)"] = round(spectrum_score(x_samp, x_data, q, w_data)[0], 4)
-    dd = nearest_neighbours_within(x_data[sub_d], q)
+    summary["spectrum score (ideal 0)"] = round(spectrum_score(x_samp, x_data, q, sets.w_data)[0], 4)
+    dd = nearest_neighbours_within(x_data[sets.sub_data], q)
     figures["hamming"] = _plot_hamming(dist, dd, out / "hamming.png").name
 
-    # model-based: energies and contacts
-    if model is not None:
-        e_data = model.energy(x_data[sub_d]) if isinstance(model, Potts) else model.free_energy(x_data[sub_d])
-        e_samp = model.energy(x_samp[sub_s]) if isinstance(model, Potts) else model.free_energy(x_samp[sub_s])
-        summary["mean energy data"] = round(float(e_data.mean()), 3)
-        summary["mean energy samples"] = round(float(e_samp.mean()), 3)
-        figures["energy"] = _plot_energies(e_data.cpu().numpy(), e_samp.cpu().numpy(), out / "energies.png").name
-        if distances is not None:
-            potts = model if isinstance(model, Potts) else rbm_effective_couplings(model, x_data)
-            gap = potts.alphabet.gap_index
-            scores = frobenius_scores(potts.couplings, gap_index=gap)
-            dmap = read_distance_map(distances)
-            ppv, curve = contact_precision(scores, dmap, length=data.length)
-            ppv.to_csv(out / "contact_precision.csv", index=False)
-            curve.to_csv(out / "contact_ranking.csv", index=False)
-            for col in ("PPV@L/2", "PPV@L", "PPV@2L", "contact_fraction"):
-                summary[f"contacts {col}"] = round(float(ppv[col].iloc[0]), 4)
-            figures["contacts"] = _plot_contacts(scores, dmap, curve, data.length, out / "contacts.png").name
-            figures["ppv"] = _plot_ppv(curve, data.length, out / "ppv.png").name
 
-    pd.Series(summary, name="value").to_csv(out / "summary.csv", header=True)
-    _write_report(out / "report.md", summary, figures, stats)
-    return summary
+def _model_section(sets: _Sets, model: EnergyModel, distances: str | Path | None, out: Path, summary: dict, figures: dict) -> None:
+    """Energies (free energies for models with hidden units) of data and samples; with a distance map, contact
+    prediction from the model's pairwise couplings (an RBM's effective couplings)."""
+    e_data = model.free_energy(sets.x_data[sets.sub_data])
+    e_samp = model.free_energy(sets.x_samples[sets.sub_samples])
+    summary["mean energy data"] = round(float(e_data.mean()), 3)
+    summary["mean energy samples"] = round(float(e_samp.mean()), 3)
+    figures["energy"] = _plot_energies(e_data.cpu().numpy(), e_samp.cpu().numpy(), out / "energies.png").name
+    if distances is None:
+        return
+    potts = model.pairwise_model(sets.x_data)
+    scores = frobenius_scores(potts.couplings, gap_index=potts.alphabet.gap_index)
+    dmap = read_distance_map(distances)
+    length = sets.data.length
+    ppv, curve = contact_precision(scores, dmap, length=length)
+    ppv.to_csv(out / "contact_precision.csv", index=False)
+    curve.to_csv(out / "contact_ranking.csv", index=False)
+    for col in ("PPV@L/2", "PPV@L", "PPV@2L", "contact_fraction"):
+        summary[f"contacts {col}"] = round(float(ppv[col].iloc[0]), 4)
+    figures["contacts"] = _plot_contacts(scores, dmap, curve, length, out / "contacts.png").name
+    figures["ppv"] = _plot_ppv(curve, length, out / "ppv.png").name
 
 
 def nearest_neighbours_within(x: torch.Tensor, q: int) -> np.ndarray:
@@ -220,8 +241,5 @@ def _write_report(path: Path, summary: dict, figures: dict, stats: pd.DataFrame)
 
 
 def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401  (pandas.to_markdown needs it)
-    except ImportError:
-        return False
-    return True
+    """pandas' to_markdown needs the optional tabulate package."""
+    return importlib.util.find_spec("tabulate") is not None

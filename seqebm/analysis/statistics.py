@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from seqebm.io.dataset import one_hot
-from seqebm.stats.compare import connected_from_frequencies, pearson_slope, upper_pairs
-from seqebm.stats.frequencies import pair_frequencies, site_frequencies
+from seqebm.encoding import one_hot
+from seqebm.stats.compare import pearson_slope, upper_pairs
+from seqebm.stats.frequencies import connected_from_frequencies, pair_frequencies, site_frequencies
 
 
 def paired_statistics(

@@ -1,11 +1,16 @@
 """Shared pieces of the `seqebm bench` reproductions: figure saving and markdown summaries."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
+import torch
 
-from seqebm.io._files import atomic_write
+from seqebm.errors import DynamicsWarning
+from seqebm.fileio import atomic_write
+from seqebm.models.base import EnergyModel
+from seqebm.sampling.run import sample
 
 
 def write_summary(path: Path, title: str, command: str, table: pd.DataFrame, claims: list[tuple[str, bool, str]],
@@ -19,3 +24,11 @@ def write_summary(path: Path, title: str, command: str, table: pd.DataFrame, cla
     with atomic_write(path) as fh:
         fh.write("\n".join(lines) + "\n")
     return path
+
+
+def sample_on_purpose(model: EnergyModel, n: int, k: int, **options) -> torch.Tensor:
+    """:func:`seqebm.sample` without the DynamicsWarning: the benches sample models with other dynamics than their
+    training's on purpose (that is what they measure)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DynamicsWarning)
+        return sample(model, n, k, **options)

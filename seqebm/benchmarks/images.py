@@ -11,18 +11,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seqebm.analysis.figures import pyplot, save_figure
 from seqebm.analysis.labels import label_proportions, transfer_labels
 from seqebm.analysis.quality import adversarial_accuracy, gzip_entropy_ratio
 from seqebm.benchmarks.common import write_summary
 from seqebm.device import make_generator
-from seqebm.io import load_dataset
-from seqebm.sampling import init_chains, log_times, sample_trajectory
-from seqebm.training import Trainer
+from seqebm.figures import pyplot, save_figure
+from seqebm.io.bundled import bundled_path
+from seqebm.io.load import load_dataset
+from seqebm.sampling.init import init_chains
+from seqebm.sampling.run import log_times, sample_trajectory
+from seqebm.training.trainer import Trainer
 
-ROOT = Path(__file__).resolve().parents[2]
-MNIST_FILE = ROOT / "data" / "mnist_test_idx" / "t10k-images-idx3-ubyte.gz"
-MNIST_LABELS = ROOT / "data" / "mnist_test_idx" / "t10k-labels-idx1-ubyte.gz"
 
 
 def settings(quick: bool) -> dict:
@@ -61,12 +60,12 @@ def quality_curve(model, data: torch.Tensor, times: list[int], n: int, seed: int
 
 
 def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int = 0, log=print,
-        config: dict | None = None) -> pd.DataFrame:
+        config: dict | None = None, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Train the three RBMs, score their samples along time; write results.csv, figures and summary.md."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cfg = config or settings(quick)
-    images = load_dataset(MNIST_FILE, labels=MNIST_LABELS)
+    images = load_dataset(bundled_path("mnist", data_dir), labels=bundled_path("mnist_labels", data_dir))
     rows_idx = torch.randperm(images.n_sequences, generator=torch.Generator().manual_seed(seed))[: cfg["n_images"]]
     data = images.subset(rows_idx.numpy())
     data_states = data.tensor()

@@ -12,19 +12,18 @@ import pandas as pd
 import torch
 
 from seqebm.analysis.couplings import coupling_error
-from seqebm.analysis.figures import pyplot as plt
-from seqebm.analysis.figures import save_figure
-from seqebm.benchmarks.common import write_summary
-from seqebm.io import load_dataset
+from seqebm.benchmarks.common import sample_on_purpose, write_summary
+from seqebm.figures import pyplot as plt
+from seqebm.figures import save_figure
+from seqebm.io.bundled import bundled_path
+from seqebm.io.load import load_dataset
 from seqebm.io.alphabets import BINARY
 from seqebm.io.dataset import SequenceDataset
 from seqebm.models.potts import Potts
-from seqebm.sampling import sample
+from seqebm.models.record import RunRecord
 from seqebm.stats.compare import pearson_slope
-from seqebm.training import Trainer
+from seqebm.training.trainer import Trainer
 
-ROOT = Path(__file__).resolve().parents[2]
-ISING_FILE = ROOT / "data" / "ising2d_L8_beta0.4406" / "confs_L8_beta0.4406_ini0_algo2.dat.gz"
 
 
 def lattice_couplings(side: int = 8, beta_j: float = 0.4406) -> torch.Tensor:
@@ -68,8 +67,8 @@ def spin_statistics(states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def evaluate(model: Potts, truth_j: torch.Tensor, data: torch.Tensor, k: int, init: str, n: int, long_t: int, seed: int) -> dict:
     m_data, c_data = spin_statistics(data)
-    short = sample(model, n, k, init=init, seed=seed)
-    long = sample(model, n, long_t, init="random", seed=seed + 1)
+    short = sample_on_purpose(model, n, k, init=init, seed=seed)
+    long = sample_on_purpose(model, n, long_t, init="random", seed=seed + 1)
     out = {}
     for name, states in (("at t=k", short), ("long run", long)):
         m, c = spin_statistics(states)
@@ -84,7 +83,8 @@ def evaluate(model: Potts, truth_j: torch.Tensor, data: torch.Tensor, k: int, in
     return out
 
 
-def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int = 0, log=print) -> pd.DataFrame:
+def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int = 0, log=print,
+        data_dir: str | Path | None = None) -> pd.DataFrame:
     """Train every regime on both datasets; write results.csv, figures and summary.md into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -92,7 +92,7 @@ def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int 
     updates = 150 if quick else 1500
     n_chains = 1000 if quick else 10000
     long_t = 500 if quick else 10000
-    ising = load_dataset(ISING_FILE)
+    ising = load_dataset(bundled_path("ising2d", data_dir))
     planted, planted_j = planted_model()
     planted_states = exact_ising_samples(planted, 10000, seed)
     datasets = {
@@ -109,10 +109,11 @@ def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int 
             trainer = Trainer(model="potts", n_chains=n_chains, max_updates=updates, target_pearson=None, reweight=False,
                               pseudocount=0.0, l2=0.0, seed=seed, device=device, lr=0.05, optimizer="adam", **opts)
             result = trainer.fit(ds)
-            k = opts["k"] if opts["regime"] == "rdm" else result.model.metadata["sampling"]["k"]
+            record = RunRecord.from_metadata(result.model.metadata)
+            k = opts["k"] if opts["regime"] == "rdm" else record.sampling.k
             scores = evaluate(result.model, truth_j, ds.tensor(), k, "random", n_chains, long_t, seed)
             row = {"data": data_name, "training": name, "sampling k": k, **scores,
-                   "mixing time": result.model.metadata["training_state"]["mixing_time"]}
+                   "mixing time": record.state.mixing_time}
             rows.append(row)
             log(f"{data_name} {name}: " + ", ".join(f"{key}={value:.3g}" for key, value in scores.items()))
     table = pd.DataFrame(rows)

@@ -15,20 +15,16 @@ import torch
 from seqebm.analysis.labels import label_proportions, plot_label_proportions, transfer_labels
 from seqebm.analysis.pca import fit_pca, pca_frame, plot_pca
 from seqebm.analysis.quality import adversarial_accuracy, gzip_entropy_ratio, spectrum_score
-from seqebm.benchmarks.common import write_summary
-from seqebm.io import load_dataset
-from seqebm.sampling import sample
-from seqebm.training import Trainer
+from seqebm.benchmarks.common import sample_on_purpose, write_summary
+from seqebm.io.bundled import bundled_path
+from seqebm.io.load import load_dataset
+from seqebm.training.trainer import Trainer
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "data"
-# name: (data file, labels file, label column, model options)
+# name: (bundled data, bundled labels, label column, model options)
 DATASETS = {
-    "805SNP": (DATA / "genotypes_1000G_805SNP" / "805_SNP_1000G_real.hapt.gz",
-               DATA / "genotypes_1000G_805SNP" / "805_SNP_1000G_real_labels.tsv", "super_pop", dict(model="rbm", hidden=100)),
-    "Kunitz": (DATA / "protein_kunitz_taxonomy_labels" / "Kunitz_domain_MSA.fasta.gz",
-               DATA / "protein_kunitz_taxonomy_labels" / "Kunitz_domain_taxonomy_labels.tsv.gz", "phylum", dict(model="potts")),
-    "SAM": (DATA / "rna_RF00162_SAM_riboswitch" / "SAM.csv.gz", None, None, dict(model="potts")),
+    "805SNP": ("snp805", "snp805_labels", "super_pop", dict(model="rbm", hidden=100)),
+    "Kunitz": ("kunitz", "kunitz_labels", "phylum", dict(model="potts")),
+    "SAM": ("sam", None, None, dict(model="potts")),
 }
 
 
@@ -46,58 +42,82 @@ def _coarse(labels: pd.Series, max_labels: int) -> pd.Series:
 
 
 def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int = 0, log=print,
-        config: dict | None = None, datasets: list[str] | None = None) -> pd.DataFrame:
+        config: dict | None = None, datasets: list[str] | None = None, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Train, sample and score every dataset; write results.csv, figures and summary.md into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cfg = config or settings(quick)
     rows, figures = [], []
     for name in datasets or list(DATASETS):
-        path, labels_path, label_column, model_opts = DATASETS[name]
-        ds = load_dataset(path, labels=labels_path)
+        data_name, labels_name, label_column, model_opts = DATASETS[name]
+        ds = load_dataset(bundled_path(data_name, data_dir), labels=bundled_path(labels_name, data_dir) if labels_name else None)
         theta = 0.8 if ds.kind == "msa" else 1.0
         weighted = ds.reweight(theta, device=device) if theta < 1 else ds
-        x = weighted.tensor(device)
-        w = weighted.weights_tensor(device)
-        sets = {"data": x}
-        for label, regime, k in (("rdm-10, t=10", "rdm", 10), (f"pcd-10, t={cfg['long_t']}", "pcd", 10)):
-            # l2=0 for both regimes (the persistent-regime default would differ): only the regime changes
-            trainer = Trainer(regime=regime, k=k, n_chains=cfg["n_chains"], max_updates=cfg["updates"], target_pearson=None,
-                              theta=theta, reweight=theta < 1, l2=0.0, seed=seed, device=device, **model_opts)
-            model = trainer.fit(ds).model
-            t = 10 if regime == "rdm" else cfg["long_t"]
-            sets[label] = sample(model, cfg["n_samples"], t, init="random", seed=seed + 1)
-            log(f"{name}: {label} done")
-        pca = fit_pca(x, ds.q, w, n_components=3)
+        sets = {"data": weighted.tensor(device), **_generators(name, ds, theta, model_opts, cfg, device, seed, log)}
         data_labels = _coarse(ds.labels[label_column], cfg["max_labels"]) if label_column else None
-        label_sets = {"data": data_labels}
-        proportions = {}
-        gen = torch.Generator().manual_seed(seed)
-        for label, states in sets.items():
-            if label == "data":
-                continue
-            row = {"data": name, "samples": label, "n": states.shape[0],
-                   "AA_TS": adversarial_accuracy(x, states, ds.q, n=min(2000, states.shape[0]), generator=gen),
-                   "gzip ratio": gzip_entropy_ratio(states, x, gen),
-                   "spectrum score": spectrum_score(states, x, ds.q, w)[0],
-                   "distinct sequences": int(torch.unique(states, dim=0).shape[0])}
-            if data_labels is not None:
-                sample_labels = transfer_labels(states, x, data_labels, ds.q, k=5)
-                label_sets[label] = sample_labels
-                table, divergence = label_proportions(data_labels, sample_labels, weighted.weights)
-                proportions[label] = table["samples"]
-                row["label JS divergence"] = divergence
-                row["labels covered (>1%)"] = int((table["samples"] > 0.01).sum())
-                row["labels in data (>1%)"] = int((table["data"] > 0.01).sum())
-            rows.append(row)
-        frame = pca_frame(pca, ds.q, sets, label_sets if data_labels is not None else None)
-        figures.append(str(plot_pca(frame, out / f"{name}_pca.png", title=f"{name}: data and generated, same PCA axes",
-                                    pairs=((1, 2),))))
-        if proportions:
-            table, _ = label_proportions(data_labels, label_sets[next(iter(proportions))])
-            combined = pd.DataFrame({"data": table["data"], **proportions}).fillna(0.0)
-            figures.append(str(plot_label_proportions(combined, out / f"{name}_labels.png", title=f"{name}: {label_column}")))
+        scored, label_sets, proportions = _score(name, sets, weighted, data_labels, device, seed)
+        rows += scored
+        figures += _figures(name, sets, weighted, data_labels, label_sets, proportions, label_column, out, device)
     results = pd.DataFrame(rows)
     results.to_csv(out / "results.csv", index=False)
+    command = f"seqebm bench multimodal {'--quick ' if quick else ''}--out {out_dir}"
+    write_summary(out / "summary.md", "Multimodal benchmark: fast rdm-10 generators vs long-run pcd models", command,
+                  results.set_index(["data", "samples"]), _claims(results), figures)
+    return results
+
+
+def _generators(name: str, ds, theta: float, model_opts: dict, cfg: dict, device: str, seed: int, log) -> dict[str, torch.Tensor]:
+    """Samples of an rdm-10 model at t = 10 and of a pcd-10 model after a long run, both from random."""
+    sets = {}
+    for label, regime, k in (("rdm-10, t=10", "rdm", 10), (f"pcd-10, t={cfg['long_t']}", "pcd", 10)):
+        # l2=0 for both regimes (the persistent-regime default would differ): only the regime changes
+        trainer = Trainer(regime=regime, k=k, n_chains=cfg["n_chains"], max_updates=cfg["updates"], target_pearson=None,
+                          theta=theta, reweight=theta < 1, l2=0.0, seed=seed, device=device, **model_opts)
+        model = trainer.fit(ds).model
+        t = 10 if regime == "rdm" else cfg["long_t"]
+        sets[label] = sample_on_purpose(model, cfg["n_samples"], t, init="random", seed=seed + 1)
+        log(f"{name}: {label} done")
+    return sets
+
+
+def _score(name: str, sets: dict, weighted, data_labels: pd.Series | None, device: str, seed: int):
+    """One results row per generator (AA_TS, gzip ratio, spectrum score, diversity, label proportions)."""
+    x, w, q = sets["data"], weighted.weights_tensor(device), weighted.q
+    label_sets, proportions, rows = {"data": data_labels}, {}, []
+    gen = torch.Generator().manual_seed(seed)
+    for label, states in sets.items():
+        if label == "data":
+            continue
+        row = {"data": name, "samples": label, "n": states.shape[0],
+               "AA_TS": adversarial_accuracy(x, states, q, n=min(2000, states.shape[0]), generator=gen),
+               "gzip ratio": gzip_entropy_ratio(states, x, gen),
+               "spectrum score": spectrum_score(states, x, q, w)[0],
+               "distinct sequences": int(torch.unique(states, dim=0).shape[0])}
+        if data_labels is not None:
+            sample_labels = transfer_labels(states, x, data_labels, q, k=5)
+            label_sets[label] = sample_labels
+            table, divergence = label_proportions(data_labels, sample_labels, weighted.weights)
+            proportions[label] = table["samples"]
+            row["label JS divergence"] = divergence
+            row["labels covered (>1%)"] = int((table["samples"] > 0.01).sum())
+            row["labels in data (>1%)"] = int((table["data"] > 0.01).sum())
+        rows.append(row)
+    return rows, label_sets, proportions
+
+
+def _figures(name, sets, weighted, data_labels, label_sets, proportions, label_column, out: Path, device: str) -> list[str]:
+    """PCA of data and generated sets on the data's axes; label proportions when labels exist."""
+    pca = fit_pca(sets["data"], weighted.q, weighted.weights_tensor(device), n_components=3)
+    frame = pca_frame(pca, weighted.q, sets, label_sets if data_labels is not None else None)
+    figures = [str(plot_pca(frame, out / f"{name}_pca.png", title=f"{name}: data and generated, same PCA axes", pairs=((1, 2),)))]
+    if proportions:
+        table, _ = label_proportions(data_labels, label_sets[next(iter(proportions))])
+        combined = pd.DataFrame({"data": table["data"], **proportions}).fillna(0.0)
+        figures.append(str(plot_label_proportions(combined, out / f"{name}_labels.png", title=f"{name}: {label_column}")))
+    return figures
+
+
+def _claims(results: pd.DataFrame) -> list[tuple[str, bool, str]]:
     claims = []
     for name, sub in results.groupby("data", sort=False):
         rdm, pcd = sub.iloc[0], sub.iloc[1]
@@ -111,7 +131,4 @@ def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int 
         claims.append((f"{name}: long pcd samples less diverse than rdm-10's (spectrum score higher)",
                        pcd["spectrum score"] > rdm["spectrum score"],
                        f"rdm-10 {rdm['spectrum score']:.3f}, pcd long {pcd['spectrum score']:.3f}"))
-    command = f"seqebm bench multimodal {'--quick ' if quick else ''}--out {out_dir}"
-    write_summary(out / "summary.md", "Multimodal benchmark: fast rdm-10 generators vs long-run pcd models", command,
-                  results.set_index(["data", "samples"]), claims, figures)
-    return results
+    return claims

@@ -10,7 +10,10 @@ import torch
 
 from seqebm.device import resolve_device
 from seqebm.errors import ConfigError, ShapeError
+from seqebm.encoding import one_hot
 from seqebm.io.alphabets import Alphabet
+from seqebm.memory import check_memory
+from seqebm.stats.weights import sequence_weights
 
 KINDS = ("msa", "genotypes", "images", "spins")
 
@@ -99,8 +102,6 @@ class SequenceDataset:
     def one_hot(self, device: str | torch.device | None = "cpu", dtype: torch.dtype = torch.float32) -> torch.Tensor:
         """(N, L, q) one-hot tensor (refused up front when it would not fit in memory: the statistics functions
         of :mod:`seqebm.stats` work from the integer states in chunks instead)."""
-        from seqebm.memory import check_memory
-
         dev = resolve_device(device)
         itemsize = torch.empty((), dtype=dtype).element_size()
         check_memory(self.n_sequences * self.length * (self.q * itemsize + 8), f"one-hot encoding {self.n_sequences} x {self.length} x {self.q}",
@@ -140,8 +141,6 @@ class SequenceDataset:
 
     def reweight(self, theta: float = 0.8, device: str | torch.device | None = "cpu", chunk_size: int = 4096) -> "SequenceDataset":
         """Return a copy with DCA weights w_n = 1 / #{m : identity(n, m) >= theta}."""
-        from seqebm.stats.weights import sequence_weights
-
         return self.with_weights(sequence_weights(self.tensor(device), theta=theta, q=self.q, chunk_size=chunk_size))
 
     def gap_fraction(self) -> float:
@@ -170,9 +169,3 @@ class SequenceDataset:
         """Sequences as strings of the alphabet's symbols."""
         return self.alphabet.decode(self.sequences)
 
-
-def one_hot(states: torch.Tensor, q: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """(..., L) integer states -> (..., L, q) one-hot tensor of ``dtype`` on the same device."""
-    out = torch.zeros(*states.shape, q, dtype=dtype, device=states.device)
-    out.scatter_(-1, states.long().unsqueeze(-1), 1)
-    return out

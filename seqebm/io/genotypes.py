@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from seqebm.errors import AlphabetError, ConfigError, MissingValueError, ParseError, ShapeError
-from seqebm.io._files import read_bytes, read_text
+from seqebm.fileio import read_bytes, read_table, read_text
 from seqebm.io.alphabets import BINARY, TERNARY
 from seqebm.io.dataset import SequenceDataset
 
@@ -130,16 +130,7 @@ def read_matrix_text(path: str | Path, missing: str = "error", states: int | Non
 
 def read_genotype_table(path: str | Path, missing: str = "error", states: int | None = None) -> SequenceDataset:
     """CSV/TSV with a header row: optional leading ID columns (non-numeric), then one column per variant."""
-    text = read_text(path)
-    sep = "\t" if "\t" in text.split("\n", 1)[0] else ","
-    try:
-        table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[])
-    except pd.errors.ParserError as exc:
-        raise ShapeError(f"malformed table ({' '.join(str(exc).split())})", path=path) from None
-    except pd.errors.EmptyDataError:
-        raise ParseError("file is empty", path=path) from None
-    if len(table) == 0:
-        raise ParseError("table has a header but no rows", path=path, line=2)
+    table = read_table(path)
     cells = table.to_numpy(dtype=str)
     numeric = map_cells(cells, lambda s: s.strip() in {"0", "1", "2", "-1", "+1"} or s.strip() in MISSING_TOKENS).astype(bool)
     leading = 0

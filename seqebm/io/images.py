@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from seqebm.errors import ParseError, ShapeError
-from seqebm.io._files import read_bytes
+from seqebm.fileio import read_bytes
 from seqebm.io.alphabets import BINARY
 from seqebm.io.dataset import SequenceDataset
 from seqebm.io.genotypes import load_npy

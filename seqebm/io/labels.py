@@ -9,7 +9,8 @@ import pandas as pd
 
 from seqebm.errors import ConfigError, LabelError
 from seqebm.io.dataset import SequenceDataset
-from seqebm.io.msa import read_table
+from seqebm.fileio import read_table
+from seqebm.io.images import read_idx_labels
 
 
 def read_labels(path: str | Path, dataset: SequenceDataset, key: str | None = None, columns: list[str] | None = None) -> SequenceDataset:
@@ -21,8 +22,6 @@ def read_labels(path: str | Path, dataset: SequenceDataset, key: str | None = No
     """
     name = Path(path).name.lower()
     if "idx1" in name:
-        from seqebm.io.images import read_idx_labels
-
         series = read_idx_labels(path)
         if len(series) < len(dataset):
             raise LabelError(f"{len(series)} labels for {len(dataset)} images", path=path)

@@ -6,10 +6,13 @@ from pathlib import Path
 import numpy as np
 
 from seqebm.errors import ConfigError
-from seqebm.io import genotypes, images, msa
-from seqebm.io._files import read_bytes
+import seqebm.io.genotypes as genotypes
+import seqebm.io.images as images
+import seqebm.io.msa as msa
+from seqebm.fileio import read_bytes
 from seqebm.io.alphabets import Alphabet
 from seqebm.io.dataset import SequenceDataset
+from seqebm.io.labels import labels_from_headers, read_labels
 
 FORMATS = (
     "fasta", "a2m", "a3m", "stockholm", "msa-csv",  # alignments
@@ -76,11 +79,7 @@ def load_dataset(
     else:
         ds = images.read_images(path, threshold=threshold)
     if labels is not None:
-        from seqebm.io.labels import read_labels
-
         ds = read_labels(labels, ds, key=label_key)
     if label_regex is not None:
-        from seqebm.io.labels import labels_from_headers
-
         ds = labels_from_headers(ds, label_regex)
     return ds

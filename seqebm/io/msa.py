@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from seqebm.errors import AlphabetError, ConfigError, ParseError, ShapeError
-from seqebm.io._files import read_bytes, read_text
+from seqebm.fileio import read_bytes, read_table, read_text
 from seqebm.io.alphabets import UNKNOWN, Alphabet, get_alphabet, guess_alphabet
 from seqebm.io.dataset import SequenceDataset
 
@@ -270,23 +270,6 @@ def read_msa_csv(
         labels = table[rest].copy()
         labels.index = pd.Index(names, name="name")
     return SequenceDataset(states, alpha, names, labels=labels, kind="msa", source=str(path))
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """A CSV/TSV (gzip allowed) with a header row, every cell as a string; separator from the name/content."""
-    text = read_text(path)
-    first = text.split("\n", 1)[0]
-    sep = "\t" if "\t" in first else ","
-    try:
-        table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[])
-    except pd.errors.ParserError as exc:
-        raise ParseError(f"malformed table ({' '.join(str(exc).split())})", path=path) from None
-    except pd.errors.EmptyDataError:
-        raise ParseError("file is empty", path=path) from None
-    if len(table) == 0:
-        raise ParseError("table has a header but no rows", path=path, line=2)
-    table.columns = [str(c).strip() for c in table.columns]
-    return table
 
 
 _MSA_SUFFIXES = {

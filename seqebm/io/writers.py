@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
-from seqebm.io._files import atomic_write
+from seqebm.figures import pyplot, save_figure
+from seqebm.fileio import atomic_write
 from seqebm.io.alphabets import Alphabet
 
 
@@ -36,3 +38,45 @@ def write_npy(path: str | Path, array: np.ndarray) -> Path:
     with atomic_write(path, "wb") as fh:
         fh.write(buf.getvalue())
     return Path(path)
+
+
+def write_samples(path: str | Path, states: np.ndarray, alphabet: Alphabet, data_kind: str = "msa",
+                  image_shape: Sequence[int] | None = None) -> list[Path]:
+    """Write samples in the form of the training data: FASTA for alignments, .hapt for genotypes, .npy (+ PNG grid)
+    for images, +/-1 .npy for spins. The file suffix can override (.fasta/.hapt/.csv/.tsv/.npy)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".fasta", ".fa", ".a2m", ".afa"):
+        return [write_fasta(path, states, alphabet)]
+    if suffix == ".hapt":
+        return [write_hapt(path, states)]
+    if suffix in (".csv", ".tsv"):
+        frame = pd.DataFrame(states, index=[f"sample_{i}" for i in range(len(states))])
+        with atomic_write(path) as fh:
+            frame.to_csv(fh, sep="," if suffix == ".csv" else "\t", index_label="name")
+        return [path]
+    if suffix == ".npy" or data_kind in ("images", "spins"):
+        path = path.with_suffix(".npy")
+        array = 2 * states.astype(np.int8) - 1 if data_kind == "spins" else states.astype(np.uint8)
+        out = [write_npy(path, array)]
+        if data_kind == "images" and image_shape:
+            out.append(image_grid(states, tuple(image_shape), path.with_suffix(".png")))
+        return out
+    if data_kind == "genotypes":
+        return [write_hapt(path.with_suffix(".hapt"), states)]
+    return [write_fasta(path, states, alphabet)]
+
+
+def image_grid(states: np.ndarray, shape: tuple[int, int], path: Path, n: int = 64) -> Path:
+    """PNG grid of up to ``n`` binary images."""
+    plt = pyplot()
+    n = min(n, len(states))
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.8, rows * 0.8))
+    for ax, img in zip(np.atleast_1d(axes).ravel(), list(states[:n]) + [None] * (rows * cols - n)):
+        ax.axis("off")
+        if img is not None:
+            ax.imshow(img.reshape(shape), cmap="gray_r", vmin=0, vmax=1)
+    fig.tight_layout(pad=0.1)
+    return save_figure(fig, path, dpi=80)

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from seqebm.errors import ModelFileError
-from seqebm.io._files import atomic_write, read_text
+from seqebm.fileio import atomic_write, read_text
 from seqebm.io.alphabets import Alphabet, get_alphabet, guess_alphabet
 from seqebm.models.potts import Potts
 

@@ -1,37 +1,145 @@
-"""What every seqebm model shares: named parameter tensors, metadata, device moves, saving, sampling."""
+"""The model contract: what training, sampling, mixing tests, analysis and model files may ask of any model.
+
+A model is a set of named parameter tensors with an alphabet and metadata, plus:
+
+- ``free_energy(states, beta)``: the energy of visible states with any hidden units summed out (the energy itself
+  for a Potts model); p(x) is proportional to exp(-beta F(x));
+- ``statistics(states, weights, pseudocount, hidden)``: the weighted sufficient statistics of a batch, one tensor per
+  parameter (the log-likelihood gradient is data statistics minus model statistics);
+- ``gradient(data, chains, l1, l2, centered)``: that gradient (with regularisation) as one tensor per parameter;
+- ``gibbs(states, n_steps, beta, stream, order)``: its Gibbs kernel, exact conditional updates of all chains at once;
+- ``pairwise_model(states)``: the Potts model of its pairwise couplings (itself for Potts; effective couplings for
+  an RBM), for contact prediction;
+- ``initial(...)``: the starting model of a training run, and ``file_record`` / ``from_file`` for model files
+  (written and read by :mod:`seqebm.models.files`).
+
+Callers use the contract, never the class: a new model is a new subclass registered in ``seqebm.models.registry``.
+"""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
+from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import torch
 
-from seqebm.io.alphabets import Alphabet, get_alphabet
+from seqebm.device import resolve_device
+from seqebm.errors import ConfigError
+from seqebm.io.alphabets import NAMED, Alphabet, get_alphabet
+from seqebm.rng import RandomStream
 
 
-class EnergyModel:
+class EnergyModel(ABC):
     """Base class: subclasses declare ``kind`` and ``parameter_names`` and store those tensors as attributes."""
 
     kind: ClassVar[str] = ""
     parameter_names: ClassVar[tuple[str, ...]] = ()
+    # L2 penalty used by default when this model is trained with persistent chains (pcd, eq); see TrainConfig
+    persistent_l2: ClassVar[float] = 0.0
 
     alphabet: Alphabet
     metadata: dict
 
     def _init_common(self, alphabet: str | Alphabet | None, q: int, metadata: dict | None) -> None:
         if alphabet is None:
-            from seqebm.io.alphabets import NAMED
-
             alphabet = next((a for a in NAMED.values() if a.q == q), None) or get_alphabet("".join(chr(65 + i) for i in range(q)))
         self.alphabet = get_alphabet(alphabet)
         if self.alphabet.q != q:
-            from seqebm.errors import ConfigError
-
             raise ConfigError(f"alphabet {self.alphabet.symbols!r} has {self.alphabet.q} states, the model {q}")
         self.metadata = dict(metadata or {})
 
-    # ---- tensors
+    # ------------------------------------------------------------------ sizes
+    @property
+    @abstractmethod
+    def length(self) -> int:
+        """Number of visible sites L."""
+
+    @property
+    @abstractmethod
+    def q(self) -> int:
+        """Number of states per visible site."""
+
+    # ------------------------------------------------------------------ the contract
+    @abstractmethod
+    def free_energy(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
+        """F(x) of (N, L) visible states -> (N,): p(x) is proportional to exp(-beta F(x)) (F is beta-dependent
+        only through summed-out hidden units)."""
+
+    @abstractmethod
+    def statistics(self, states: torch.Tensor, weights: torch.Tensor | None = None, pseudocount: float = 0.0,
+                   hidden: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Weighted sufficient statistics of (N, L) ``states``, one tensor per parameter name. ``hidden`` reuses
+        the hidden-unit statistics a Gibbs kernel returned for these states."""
+
+    @abstractmethod
+    def gradient(self, data: dict[str, torch.Tensor], chains: dict[str, torch.Tensor], l1: float = 0.0,
+                 l2: float = 0.0, centered: bool = True) -> dict[str, torch.Tensor]:
+        """Log-likelihood gradient (ascent direction) from data and chain statistics, with L1/L2 penalties;
+        ``centered`` applies to models with hidden units (centred gradient)."""
+
+    @abstractmethod
+    def gibbs(self, states: torch.Tensor, n_steps: int, beta: float = 1.0, stream: RandomStream | None = None,
+              order: str = "sequential") -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``n_steps`` Gibbs steps (sweeps) from (N, L) states at inverse temperature ``beta``: (new (N, L) long
+        states, hidden-unit statistics of the final states or None). ``order`` is the site order where sites are
+        updated one at a time."""
+
+    @abstractmethod
+    def pairwise_model(self, states: torch.Tensor | None = None):
+        """The Potts model of this model's pairwise interactions (``states``: where an expansion is centred)."""
+
+    @classmethod
+    @abstractmethod
+    def initial(cls, length: int, q: int, alphabet: Alphabet, profile: torch.Tensor, generator: torch.Generator | None = None,
+                hidden: int = 100, hidden_type: str = "bernoulli") -> "EnergyModel":
+        """The starting model of a training run; ``profile`` (L, q) holds the data's one-site frequencies, which the
+        starting model reproduces where it can. ``hidden``, ``hidden_type``: number and type of hidden units, for
+        models that have them."""
+
+    # ------------------------------------------------------------------ optional fast paths of the contract
+    def statistics_from_frequencies(self, single: torch.Tensor, pair: torch.Tensor) -> dict[str, torch.Tensor] | None:
+        """The sufficient statistics when they are the one- and two-site frequencies (Potts); None otherwise."""
+        return None
+
+    def site_and_pair_frequencies(self, stats: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(f_i, f_ij) read off sufficient statistics when they contain them (Potts); None otherwise."""
+        return None
+
+    @classmethod
+    def data_pseudocount(cls, configured: float | None, effective_size: float) -> float:
+        """The pseudocount of the data statistics (``configured`` when given)."""
+        return configured or 0.0
+
+    @classmethod
+    def training_memory(cls, n_sequences: int, length: int, q: int, n_chains: int, hidden: int, chunk_rows: int = 8192,
+                        dtype_bytes: int = 4) -> int:
+        """Peak bytes of a training run: data, row chunks, chains and this model's parameter-sized tensors."""
+        width = length * q
+        data = n_sequences * length * 8 + n_sequences * 8 * 2  # int64 states, weights
+        chunk = min(chunk_rows, max(n_sequences, n_chains)) * width * dtype_bytes * 2
+        chains = n_chains * length * 8 * 3 + n_chains * width * dtype_bytes
+        return int(data + chunk + chains + cls._parameter_memory(n_sequences, width, n_chains, hidden, chunk_rows, dtype_bytes))
+
+    @classmethod
+    def _parameter_memory(cls, n_sequences: int, width: int, n_chains: int, hidden: int, chunk_rows: int,
+                          dtype_bytes: int) -> int:
+        raise NotImplementedError
+
+    def file_record(self) -> dict:
+        """Structure the model file records besides the tensors (e.g. the hidden-unit type)."""
+        return {}
+
+    @classmethod
+    def file_parameter_names(cls, record: dict) -> tuple[str, ...]:
+        """The parameter tensors a model file with this ``record`` (see :meth:`file_record`) must hold."""
+        return cls.parameter_names
+
+    @classmethod
+    def from_file(cls, tensors: dict[str, torch.Tensor], alphabet: Alphabet, metadata: dict, record: dict) -> "EnergyModel":
+        """Rebuild the model from the tensors and records of a model file."""
+        return cls(**tensors, alphabet=alphabet, metadata=metadata)
+
+    # ------------------------------------------------------------------ tensors
     def tensors(self) -> dict[str, torch.Tensor]:
         """The parameter tensors by name (the objects themselves, not copies)."""
         return {name: getattr(self, name) for name in self.parameter_names}
@@ -46,8 +154,6 @@ class EnergyModel:
 
     def to(self, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> "EnergyModel":
         """A copy on ``device`` with ``dtype`` (parameters moved, metadata copied)."""
-        from seqebm.device import resolve_device
-
         out = copy.copy(self)
         out.metadata = copy.deepcopy(self.metadata)
         dev = resolve_device(device) if device is not None else self.device
@@ -63,9 +169,3 @@ class EnergyModel:
 
     def parameters_finite(self) -> bool:
         return all(bool(torch.isfinite(t).all()) for t in self.tensors().values())
-
-    def save(self, path: str | Path) -> Path:
-        """Write the model file (tensors + JSON metadata, no pickle), atomically."""
-        from seqebm.models.files import save_model
-
-        return save_model(self, path)

@@ -14,16 +14,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seqebm.errors import ModelFileError
-from seqebm.io._files import atomic_write
+from seqebm.device import resolve_device
+from seqebm.errors import ConfigError, ModelFileError
+from seqebm.fileio import atomic_write
 from seqebm.io.alphabets import from_json
 from seqebm.models.base import EnergyModel
-from seqebm.models.potts import Potts
-from seqebm.models.rbm import RBM
+from seqebm.models.registry import MODELS
 
 FORMAT = "seqebm-model"
 FORMAT_VERSION = 1
-MODEL_KINDS = {"potts": Potts, "rbm": RBM}
 _MAX_METADATA_BYTES = 16 * 1024 * 1024
 _NAN_ALLOWED = {"extra/log"}  # a training log inside a checkpoint: NaN marks "not measured at this update"
 # what a damaged archive or member can raise while being read (bad headers, CRC, deflate stream, npy header)
@@ -45,9 +44,8 @@ def model_to_bytes(model: EnergyModel, extra_arrays: dict[str, np.ndarray] | Non
         "shapes": {name: list(a.shape) for name, a in {**tensors, **extra}.items()},
         "dtypes": {name: str(a.dtype) for name, a in {**tensors, **extra}.items()},
         "metadata": model.metadata,
+        "structure": model.file_record(),
     }
-    if model.kind == "rbm":
-        meta["visible"] = model.visible
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("metadata.json", json.dumps(meta, indent=1, sort_keys=True, default=_json_default))
@@ -114,14 +112,15 @@ def load_model(
     path: str | Path, device: str | torch.device | None = "cpu", with_extra: bool = False
 ) -> EnergyModel | tuple[EnergyModel, dict[str, np.ndarray]]:
     """Read a model file written by :func:`save_model`; ``with_extra`` also returns the extra arrays."""
-    from seqebm.device import resolve_device
-
     path = Path(path)
     zf, names, meta = _open_model_file(path)
     kind = meta.get("kind")
-    if not isinstance(kind, str) or kind not in MODEL_KINDS:
+    if not isinstance(kind, str) or kind not in MODELS:
         raise ModelFileError(f"unknown model kind {kind!r}", path=path)
-    cls = MODEL_KINDS[kind]
+    cls = MODELS[kind]
+    structure = meta.get("structure", {})
+    if not isinstance(structure, dict):
+        raise ModelFileError("metadata 'structure' entry must be an object", path=path)
     shapes = meta.get("shapes")
     if not isinstance(shapes, dict):
         raise ModelFileError("metadata has no 'shapes' table", path=path)
@@ -147,19 +146,23 @@ def load_model(
         if np.issubdtype(array.dtype, np.floating) and name not in _NAN_ALLOWED and not np.isfinite(array).all():
             raise ModelFileError(f"tensor {name!r} contains NaN/inf", path=path)
         arrays[name] = array
-    missing = [n for n in cls.parameter_names if n not in arrays]
-    if missing:
-        raise ModelFileError(f"model file lacks parameter tensor(s) {missing}", path=path)
     try:
         alphabet = from_json(meta.get("alphabet", {}))
     except Exception as exc:
         raise ModelFileError(f"invalid alphabet in metadata ({exc})", path=path) from None
     dev = resolve_device(device)
-    params = {n: torch.as_tensor(arrays[n]).to(dev) for n in cls.parameter_names}
+    try:
+        needed = cls.file_parameter_names(structure)
+    except ConfigError as exc:
+        raise ModelFileError(str(exc), path=path) from None
+    missing = [n for n in needed if n not in arrays]
+    if missing:
+        raise ModelFileError(f"model file lacks parameter tensor(s) {missing}", path=path)
+    params = {n: torch.as_tensor(arrays[n]).to(dev) for n in needed}
     user_meta = _user_metadata(meta, path)
     try:
-        model = cls(**params, alphabet=alphabet, metadata=user_meta)
-    except Exception as exc:  # shape or symmetry inconsistencies
+        model = cls.from_file(params, alphabet, user_meta, structure)
+    except (ValueError, TypeError) as exc:  # shape or symmetry inconsistencies, unknown unit types
         raise ModelFileError(f"inconsistent parameters ({' '.join(str(exc).split())})", path=path) from None
     if with_extra:
         extra = {n[len("extra/"):]: a for n, a in arrays.items() if n.startswith("extra/")}

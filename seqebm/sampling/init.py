@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 
 from seqebm.errors import ConfigError, ShapeError
-from seqebm.sampling.categorical import sample_categorical
+from seqebm.rng import sample_categorical
+from seqebm.stats.frequencies import site_frequencies
 
 INITS = ("random", "data", "profile")
 
@@ -47,8 +48,6 @@ def init_chains(
         if profile is None:
             if data is None:
                 raise ConfigError("init='profile' needs a profile (L, q) or the training data")
-            from seqebm.stats import site_frequencies
-
             profile = site_frequencies(data.to(device), q, None if weights is None else weights.to(device))
         profile = profile.to(device)
         if profile.shape != (length, q):

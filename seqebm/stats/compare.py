@@ -1,14 +1,9 @@
-"""Agreement of two sets of sequences through their connected two-site correlations (the training criterion)."""
+"""Agreement of sequences with a reference through their connected two-site correlations (the training criterion)."""
 from __future__ import annotations
 
 import torch
 
-from seqebm.stats.frequencies import pair_frequencies, site_frequencies
-
-
-def connected_from_frequencies(single: torch.Tensor, pair: torch.Tensor) -> torch.Tensor:
-    """C_ij(a, b) = f_ij(a, b) - f_i(a) f_j(b)."""
-    return pair - single[:, :, None, None] * single[None, None, :, :]
+from seqebm.stats.frequencies import connected_from_frequencies, pair_frequencies, site_frequencies
 
 
 def upper_pairs(corr: torch.Tensor) -> torch.Tensor:
@@ -28,14 +23,25 @@ def pearson_slope(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     return float(sxy / torch.sqrt(sxx * syy)), float(sxy / sxx)
 
 
-def correlation_agreement(
-    reference: torch.Tensor, states: torch.Tensor, q: int, weights: torch.Tensor | None = None
-) -> tuple[float, float]:
-    """(Pearson, slope) of the connected correlations of ``states`` against ``reference`` (an (L, q, L, q) tensor
-    of connected correlations, e.g. the data's), over all entries of pairs i < j as adabmDCA computes it."""
-    single = site_frequencies(states, q, weights)
-    pair = pair_frequencies(states, q, weights)
-    return pearson_slope(upper_pairs(reference), upper_pairs(connected_from_frequencies(single, pair)))
+class CorrelationTarget:
+    """The connected correlations of a reference set (the training data), over all q x q entries of the pairs
+    i < j as adabmDCA computes them, and the (Pearson, slope) of other sets against them: the one implementation
+    of "Pearson of connected correlations" that training, verification, ceilings and analysis share."""
+
+    def __init__(self, single: torch.Tensor, pair: torch.Tensor) -> None:
+        self.flat = upper_pairs(connected_from_frequencies(single, pair))
+
+    @classmethod
+    def from_states(cls, states: torch.Tensor, q: int, weights: torch.Tensor | None = None) -> "CorrelationTarget":
+        return cls(site_frequencies(states, q, weights), pair_frequencies(states, q, weights))
+
+    def of_frequencies(self, single: torch.Tensor, pair: torch.Tensor) -> tuple[float, float]:
+        """(Pearson, slope) of the connected correlations of one- and two-site frequencies against the target."""
+        return pearson_slope(self.flat, upper_pairs(connected_from_frequencies(single, pair)))
+
+    def of_states(self, states: torch.Tensor, q: int, weights: torch.Tensor | None = None) -> tuple[float, float]:
+        """(Pearson, slope) of the connected correlations of ``states`` against the target."""
+        return self.of_frequencies(site_frequencies(states, q, weights), pair_frequencies(states, q, weights))
 
 
 def pearson_ceiling(
@@ -43,7 +49,7 @@ def pearson_ceiling(
     q: int,
     weights: torch.Tensor | None,
     n_samples: int,
-    reference: torch.Tensor | None = None,
+    target: CorrelationTarget | None = None,
     repeats: int = 3,
     generator: torch.Generator | None = None,
 ) -> float:
@@ -52,11 +58,10 @@ def pearson_ceiling(
     A perfect model sampled with ``n_samples`` chains cannot do better on average: finite-sample noise caps it.
     Estimated by resampling rows with probability proportional to their weights, averaged over ``repeats``.
     """
-    if reference is None:
-        reference = connected_from_frequencies(site_frequencies(data, q, weights), pair_frequencies(data, q, weights))
+    target = target if target is not None else CorrelationTarget.from_states(data, q, weights)
     probs = torch.ones(data.shape[0], device=data.device) if weights is None else weights.to(data.device).float()
     values = []
     for _ in range(repeats):
         rows = torch.multinomial(probs, n_samples, replacement=True, generator=generator)
-        values.append(correlation_agreement(reference, data[rows], q)[0])
+        values.append(target.of_states(data[rows], q)[0])
     return float(sum(values) / len(values))

@@ -8,10 +8,11 @@ from __future__ import annotations
 import torch
 
 from seqebm.errors import ConfigError
-from seqebm.io.dataset import one_hot
+from seqebm.encoding import one_hot
 
 
-def _normalised_weights(states: torch.Tensor, weights: torch.Tensor | None, dtype: torch.dtype) -> torch.Tensor:
+def normalised_weights(states: torch.Tensor, weights: torch.Tensor | None, dtype: torch.dtype) -> torch.Tensor:
+    """(N,) weights summing to 1 (uniform when ``weights`` is None), on the states' device."""
     n = states.shape[0]
     if n == 0:
         raise ConfigError("cannot compute frequencies of an empty set of sequences")
@@ -35,7 +36,7 @@ def site_frequencies(
     chunk_size: int = 65536,
 ) -> torch.Tensor:
     """f_i(a) = sum_n w_n [x_ni = a] / sum_n w_n, then (1 - lambda) f + lambda / q."""
-    w = _normalised_weights(states, weights, dtype)
+    w = normalised_weights(states, weights, dtype)
     n, length = states.shape
     offsets = torch.arange(length, device=states.device) * q
     freq = torch.zeros(length * q, dtype=dtype, device=states.device)
@@ -60,7 +61,7 @@ def pair_frequencies(
     The diagonal blocks are f_ii(a, b) = f_i(a) delta_ab (consistent with the one-site pseudocount).
     Computed as X^T diag(w) X over chunks of rows, so memory stays O(chunk_size L q + (L q)^2).
     """
-    w = _normalised_weights(states, weights, dtype)
+    w = normalised_weights(states, weights, dtype)
     n, length = states.shape
     pair = torch.zeros(length * q, length * q, dtype=dtype, device=states.device)
     for start in range(0, n, chunk_size):
@@ -81,9 +82,12 @@ def connected_correlations(
     dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
     """C_ij(a, b) = f_ij(a, b) - f_i(a) f_j(b)."""
-    from seqebm.stats.compare import connected_from_frequencies
-
     return connected_from_frequencies(*statistics(states, q, weights, pseudocount, dtype))
+
+
+def connected_from_frequencies(single: torch.Tensor, pair: torch.Tensor) -> torch.Tensor:
+    """C_ij(a, b) = f_ij(a, b) - f_i(a) f_j(b) from (L, q) and (L, q, L, q) frequencies."""
+    return pair - single[:, :, None, None] * single[None, None, :, :]
 
 
 def statistics(

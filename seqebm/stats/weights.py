@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from seqebm.errors import ConfigError
-from seqebm.io.dataset import one_hot
+from seqebm.encoding import one_hot
 
 
 def sequence_weights(
@@ -54,7 +54,3 @@ def sequence_weights(
                 counts[b0:b1] += similar.sum(0)
     return (1.0 / counts).to(torch.float32)
 
-
-def effective_size(weights: torch.Tensor) -> float:
-    """M_eff = sum of the weights."""
-    return float(weights.sum())

@@ -1,122 +1,193 @@
-"""Training options, validated up front (an unknown value is an error, never a silent default)."""
+"""Training options: one declarative table (name, default, constraint, help, command-line flags) shared by
+``TrainConfig``, its validation, the ``seqebm fit`` command line and resume.
+
+Validation never changes the caller's object: :meth:`TrainConfig.resolve` returns a new, validated config in which the
+options left to "choose" (``None``) are filled from the other options and the data.
+"""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Callable
 
 from seqebm.errors import ConfigError
+from seqebm.models.hidden import HIDDEN_UNITS
+from seqebm.models.potts_gibbs import ORDERS
+from seqebm.models.registry import MODELS, model_class
+from seqebm.sampling.init import INITS
+from seqebm.sampling.samplers import SAMPLERS
+from seqebm.training.regimes import REGIMES
 
-REGIMES = ("rdm", "cd", "pcd", "eq")
-MODELS = ("potts", "rbm")
 OPTIMIZERS = ("sgd", "adam")
-INITS = ("random", "data", "profile")
-ORDERS = ("sequential", "permutation", "random")
-PERSISTENT = ("pcd", "eq")
 DEFAULT_LR = {"adam": 0.02, "sgd": 0.05}
-# Persistent chains never visit most rare residue pairs; the data still gives them a frequency (one sequence, or the
-# pseudocount), so without a penalty Adam raises their couplings by about lr every update until the sum of many such
-# couplings forms a deep basin the persistent chains never see but chains from random fall into (measured on PF00014:
-# couplings of 1.85 on pairs seen in one sequence, long runs from random drifting to Pearson 0.79). An L2 penalty
-# caps such a coupling near f_ij / l2 (about 0.4 for one sequence in M_eff ~ 5,000) and barely moves the couplings of
-# frequent pairs, whose gradients are orders of magnitude larger.
-PERSISTENT_POTTS_L2 = 5e-4
 
 
-@dataclass
+# ---------------------------------------------------------------------------------------------- constraints
+def choice(values) -> Callable[[str, Any], None]:
+    def check(name: str, value) -> None:
+        if value not in values:
+            raise ConfigError(f"unknown {name} {value!r}: use one of {', '.join(values)}")
+    return check
+
+
+def positive_int(name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+
+
+def positive(name: str, value) -> None:
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
+        raise ConfigError(f"{name} must be > 0, got {value}")
+
+
+def non_negative(name: str, value) -> None:
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0):
+        raise ConfigError(f"{name} must be >= 0, got {value}")
+
+
+def interval(low: float, high: float, closed_low: bool, closed_high: bool) -> Callable[[str, Any], None]:
+    def check(name: str, value) -> None:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = ok and (value >= low if closed_low else value > low) and (value <= high if closed_high else value < high)
+        if not ok:
+            text = f"{'[' if closed_low else '('}{low:g}, {high:g}{']' if closed_high else ')'}"
+            raise ConfigError(f"{name} must be in {text}, got {value}")
+    return check
+
+
+def boolean(name: str, value) -> None:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+
+
+def text(name: str, value) -> None:
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a string, got {value!r}")
+
+
+def option(default, help: str, check: Callable[[str, Any], None] | None = None, flags: tuple[str, ...] = (),
+           dynamics: bool = False, nullable: bool = False):
+    """A training option: ``check`` validates a value (None passes when ``nullable``), ``flags`` are extra
+    command-line names besides ``--name-with-dashes``, ``dynamics`` marks options a resumed run must keep."""
+    meta = {"help": help, "check": check, "flags": flags, "dynamics": dynamics, "nullable": nullable}
+    return field(default=default, metadata=meta)
+
+
+# ---------------------------------------------------------------------------------------------- the table
+@dataclass(frozen=True)
 class TrainConfig:
-    """Everything that defines a training run. ``None`` means "choose from the data" where documented."""
+    """Everything that defines a training run. ``None`` means "choose from the other options and the data"."""
 
-    model: str = "potts"
-    hidden: int = 100  # RBM hidden units
-    regime: str = "rdm"
-    k: int = 10  # Gibbs sweeps (Potts) / block steps (RBM) per update; the starting value in the eq regime
-    n_chains: int | None = None  # None: the smallest of 5,000 / 10,000 / 20,000 whose Pearson ceiling clears the target
-    init: str = "random"  # p0: initial distribution of the chains (rdm restarts, persistent starts)
-    beta: float = 1.0
-    order: str = "sequential"  # Potts site order
-    lr: float | None = None  # None: 0.02 for adam, 0.05 for sgd
-    optimizer: str = "adam"
-    l1: float = 0.0
-    l2: float | None = None  # None: PERSISTENT_POTTS_L2 on Potts couplings with persistent chains (pcd, eq), else 0
-    pseudocount: float | None = None  # None: 1 / M_eff
-    batch_size: int | None = None  # None: full batch
-    centered: bool = True  # centered gradient for RBMs
-    max_updates: int = 2000
-    max_seconds: float | None = None
-    target_pearson: float | None = 0.95  # stop when Pearson of connected correlations reaches it; None: never
-    theta: float = 0.8  # reweighting identity threshold; 1.0 keeps every weight 1
-    reweight: bool = True
-    mix_check_every: int = 10  # eq: updates between two mixing tests
-    mix_chains: int = 1000  # eq: chains used by the mixing test
-    max_sweeps: int = 2000  # eq: cap on the adaptive sweeps per update
-    random_start_check: bool = True  # eq: at the end, time chains from random to reach the persistent chains' energy
-    verify_equilibrium: bool = True  # eq: at the target, chains from random must reach it too, else training goes on
-    verify_tolerance: float = 0.0  # eq: how far below the target the chains from random may stay
-    max_verifications: int = 10  # eq: verifications before stopping anyway (stopped_because records it)
-    checkpoint_every: int = 50
-    divergence_bound: float = 1e3  # |parameter| above this stops training
-    seed: int = 0
-    device: str = "auto"
-    chain_blocks: int | None = None  # chains split in blocks with their own random streams; None: one per process
+    model: str | None = option(None, "potts or rbm (default: potts for MSAs and narrow data, rbm for wide binary data).",
+                               choice(tuple(MODELS)), dynamics=True, nullable=True)
+    hidden: int = option(100, "RBM hidden units.", positive_int, dynamics=True)
+    hidden_type: str = option("bernoulli", f"RBM hidden-unit type: {', '.join(HIDDEN_UNITS)}.", choice(tuple(HIDDEN_UNITS)),
+                              dynamics=True)
+    regime: str = option("rdm", "rdm (out of equilibrium, fast generator), cd, pcd, or eq (equilibrium).",
+                         choice(tuple(REGIMES)), dynamics=True)
+    sampler: str = option("gibbs", f"Markov chain sampler: {', '.join(SAMPLERS)}.", choice(tuple(SAMPLERS)), dynamics=True)
+    k: int = option(10, "Gibbs steps per update (eq: the starting value).", positive_int, dynamics=True)
+    n_chains: int | None = option(None, "Number of chains (default: the smallest of 5,000 / 10,000 / 20,000 whose Pearson "
+                                  "ceiling clears the target).", positive_int, ("--chains",), dynamics=True, nullable=True)
+    init: str = option("random", "Chain initialisation p0: random, data or profile.", choice(INITS), dynamics=True)
+    beta: float = option(1.0, "Inverse temperature of the chains.", positive, dynamics=True)
+    order: str = option("sequential", "Potts site order: sequential, permutation or random.", choice(ORDERS), dynamics=True)
+    lr: float | None = option(None, "Learning rate (default 0.02 for adam, 0.05 for sgd).", positive, dynamics=True,
+                              nullable=True)
+    optimizer: str = option("adam", "adam or sgd.", choice(OPTIMIZERS), dynamics=True)
+    l1: float = option(0.0, "L1 penalty on couplings/weights.", non_negative, dynamics=True)
+    l2: float | None = option(None, "L2 penalty on couplings/weights (default: 5e-4 on Potts couplings with persistent "
+                              "chains, pcd/eq; else 0).", non_negative, dynamics=True, nullable=True)
+    pseudocount: float | None = option(None, "Pseudocount of the data statistics (default 1/M_eff for Potts, 0 for RBMs).",
+                                       interval(0, 1, True, False), dynamics=True, nullable=True)
+    batch_size: int | None = option(None, "Minibatch size (default: full batch).", positive_int, dynamics=True, nullable=True)
+    centered: bool = option(True, "Centred gradient for RBMs.", boolean, dynamics=True)
+    max_updates: int = option(2000, "Maximum number of updates.", positive_int, ("--updates",))
+    max_seconds: float | None = option(None, "Stop after this wall time.", positive, nullable=True)
+    target_pearson: float | None = option(0.95, "Stop at this Pearson of connected correlations (0 or None: never).",
+                                          interval(0, 1, False, True), ("--target",), nullable=True)
+    theta: float = option(0.8, "Reweighting identity threshold (1 disables reweighting).", interval(0, 1, False, True),
+                          dynamics=True)
+    reweight: bool = option(True, "Reweight the sequences (DCA weights at theta).", boolean, dynamics=True)
+    mix_check_every: int = option(10, "eq: updates between two mixing tests.", positive_int)
+    mix_chains: int = option(1000, "eq: chains used by the mixing test.", positive_int)
+    max_sweeps: int = option(2000, "eq: cap on the adaptive sweeps per update.", positive_int)
+    random_start_check: bool = option(True, "eq: at the end, time chains from random to reach the persistent chains.",
+                                      boolean)
+    verify_equilibrium: bool = option(True, "eq: at the target, chains from random must reach it too.", boolean)
+    verify_tolerance: float = option(0.0, "eq: how far below the target the chains from random may stay.",
+                                     interval(0, 1, True, False))
+    max_verifications: int = option(10, "eq: verifications before stopping anyway.", positive_int)
+    checkpoint_every: int = option(50, "Updates between checkpoints.", positive_int)
+    divergence_bound: float = option(1e3, "|parameter| above this stops training.", positive)
+    seed: int = option(0, "Random seed.", None, dynamics=True)
+    device: str = option("auto", "auto, cpu or cuda.", text)
+    chain_blocks: int | None = option(None, "Chain blocks with their own random streams (default: one per process); one "
+                                      "process with N blocks reproduces an N-process run.", positive_int, dynamics=True,
+                                      nullable=True)
 
+    # ------------------------------------------------------------------ validation and resolution
     def validate(self) -> "TrainConfig":
-        _choice("model", self.model, MODELS)
-        _choice("regime", self.regime, REGIMES)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("init", self.init, INITS)
-        _choice("order", self.order, ORDERS)
-        _positive("k", self.k)
-        _positive("hidden", self.hidden)
-        _positive("max_updates", self.max_updates)
-        _positive("checkpoint_every", self.checkpoint_every)
-        _positive("mix_check_every", self.mix_check_every)
-        _positive("mix_chains", self.mix_chains)
-        _positive("max_sweeps", self.max_sweeps)
-        _positive("max_verifications", self.max_verifications)
-        if not 0 <= self.verify_tolerance < 1:
-            raise ConfigError(f"verify_tolerance must be in [0, 1), got {self.verify_tolerance}")
-        if self.n_chains is not None:
-            _positive("n_chains", self.n_chains)
-        if self.batch_size is not None:
-            _positive("batch_size", self.batch_size)
-        if self.chain_blocks is not None:
-            _positive("chain_blocks", self.chain_blocks)
-        if self.lr is None:
-            self.lr = DEFAULT_LR.get(self.optimizer)
-        if self.l2 is None:
-            self.l2 = PERSISTENT_POTTS_L2 if self.model == "potts" and self.regime in PERSISTENT else 0.0
-        for name in ("lr", "beta", "divergence_bound"):
-            if not (getattr(self, name) > 0):
-                raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
-        for name in ("l1", "l2"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if self.pseudocount is not None and not 0 <= self.pseudocount < 1:
-            raise ConfigError(f"pseudocount must be in [0, 1), got {self.pseudocount}")
-        if self.target_pearson is not None and not 0 < self.target_pearson <= 1:
-            raise ConfigError(f"target_pearson must be in (0, 1], got {self.target_pearson}")
-        if not 0 < self.theta <= 1:
-            raise ConfigError(f"theta must be in (0, 1], got {self.theta}")
+        """Check every option against the table and the rules between options; returns self, unchanged."""
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if value is None and spec.metadata["nullable"]:
+                continue
+            check = spec.metadata["check"] or _integer
+            check(spec.name, value)
         if self.regime == "cd" and self.init != "random":
             raise ConfigError("cd starts its chains from the minibatch; --init does not apply")
         return self
+
+    def resolve(self, data_kind: str | None = None, data_length: int | None = None) -> "TrainConfig":
+        """A validated copy with the model chosen for the data (when ``model`` is None), the learning rate for the
+        optimizer and the L2 penalty for the model and regime filled in; a target of 0 means none."""
+        self.validate()
+        model = self.model or default_model(data_kind or "msa", data_length or 0)
+        persistent = REGIMES[self.regime].persistent
+        return replace(
+            self,
+            model=model,
+            lr=self.lr if self.lr is not None else DEFAULT_LR[self.optimizer],
+            l2=self.l2 if self.l2 is not None else (model_class(model).persistent_l2 if persistent else 0.0),
+            target_pearson=self.target_pearson or None,
+        ).validate()
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(values) - known
+        """A validated config from option values (unknown names are an error, never ignored)."""
+        unknown = set(values) - set(option_names())
         if unknown:
             raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+        values = dict(values)
+        if values.get("target_pearson") == 0:
+            values["target_pearson"] = None
         return cls(**values).validate()
 
+    def with_options(self, **options) -> "TrainConfig":
+        """A validated copy with ``options`` changed."""
+        return TrainConfig.from_dict({**self.to_dict(), **options})
 
-def _choice(name: str, value, allowed: tuple) -> None:
-    if value not in allowed:
-        raise ConfigError(f"unknown {name} {value!r}: use one of {', '.join(allowed)}")
+
+def _integer(name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
 
 
-def _positive(name: str, value) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+def option_names() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(TrainConfig))
+
+
+def option_table() -> list:
+    """The dataclass fields of every option, with their metadata (help, check, flags, dynamics, nullable)."""
+    return list(fields(TrainConfig))
+
+
+DYNAMICS = tuple(f.name for f in fields(TrainConfig) if f.metadata["dynamics"])  # a resumed run must keep these
+
+
+def default_model(data_kind: str, length: int) -> str:
+    """Potts for alignments and narrow data; RBM for wide binary data (images, genotype panels)."""
+    return "rbm" if data_kind in ("images", "genotypes") and length > 200 else "potts"

@@ -13,7 +13,11 @@ from typing import Callable, Sequence
 import torch
 
 from seqebm.models.base import EnergyModel
-from seqebm.sampling import gibbs, sample_trajectory
+from seqebm.rng import RandomStream
+from seqebm.sampling.init import init_chains
+from seqebm.sampling.run import sample_trajectory
+from seqebm.sampling.samplers import GibbsSampler, Sampler
+from seqebm.stats.frequencies import site_frequencies
 
 
 @dataclass
@@ -65,11 +69,13 @@ def t_vs_half_t(earlier: torch.Tensor, later: torch.Tensor, n_sigma: float = 3.0
     return decide(overlap_sums(earlier, later), n_sigma)
 
 
-def _blocks(chains, generator) -> tuple[list[torch.Tensor], list]:
-    """A tensor or a list of blocks, with one generator per block (the same one repeated if a single one is given)."""
+def _blocks(chains, generator, device) -> tuple[list[torch.Tensor], list[RandomStream]]:
+    """A tensor or a list of blocks, with one random stream per block (the same one repeated if a single generator
+    or stream is given)."""
     blocks = [chains] if isinstance(chains, torch.Tensor) else list(chains)
-    gens = list(generator) if isinstance(generator, (list, tuple)) else [generator] * len(blocks)
-    return blocks, gens
+    if isinstance(generator, (list, tuple)):
+        return blocks, [RandomStream.of(g, device) for g in generator]
+    return blocks, [RandomStream.of(generator, device)] * len(blocks)
 
 
 def mixing_test(
@@ -77,22 +83,25 @@ def mixing_test(
     chains: torch.Tensor | Sequence[torch.Tensor],
     t_max: int,
     beta: float = 1.0,
-    generator: torch.Generator | Sequence[torch.Generator] | None = None,
+    generator: torch.Generator | RandomStream | Sequence[torch.Generator | RandomStream] | None = None,
     order: str = "sequential",
     n_sigma: float = 3.0,
     reduce: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    sampler: Sampler | None = None,
 ) -> MixingResult:
     """Run ``chains`` (a copy) up to ``t_max`` steps and find the first t in 1, 2, 4, ..., t_max passing t vs t/2
     (t = 1 compares the chains after one step with where they started).
 
-    ``chains`` may be a list of blocks, each run with its own generator of ``generator`` (a list); ``reduce``
+    ``chains`` may be a list of blocks, each run with its own stream of ``generator`` (a list); ``reduce``
     sums the overlap statistics across processes (distributed training), so every process reaches the same verdict.
+    ``sampler`` (default: Gibbs at ``beta`` in ``order``) runs the chains.
     """
-    blocks, gens = _blocks(chains, generator)
+    sampler = sampler or GibbsSampler(beta, order)
+    blocks, streams = _blocks(chains, generator, model.device)
     times = [0, 1]
     while times[-1] < t_max:
         times.append(times[-1] * 2)
-    trajectories = [sample_trajectory(model, block, times, beta=beta, generator=gen, order=order) for block, gen in zip(blocks, gens)]
+    trajectories = [sample_trajectory(model, block, times, generator=stream, sampler=sampler) for block, stream in zip(blocks, streams)]
     s = c = tol = float("nan")
     for t in times[1:]:
         sums = sum(overlap_sums(snaps[t // 2], snaps[t]) for snaps in trajectories)
@@ -115,9 +124,7 @@ class RandomStartResult:
 def state_sums(model: EnergyModel, states: torch.Tensor) -> torch.Tensor:
     """[n, sum E, sum E^2, counts of each (site, state)] (float64), E the energy of the visible states (the free
     energy for an RBM): sums add up across blocks and processes."""
-    from seqebm.stats.frequencies import site_frequencies
-
-    energy = (model.free_energy(states) if hasattr(model, "free_energy") else model.energy(states)).double()
+    energy = model.free_energy(states).double()
     n = states.shape[0]
     counts = site_frequencies(states, model.q, dtype=torch.float64).reshape(-1) * n
     head = _count_and_sums(n, energy)
@@ -145,10 +152,11 @@ def equilibration_from_random(
     reference: torch.Tensor | Sequence[torch.Tensor],
     t_max: int,
     beta: float = 1.0,
-    generator: torch.Generator | Sequence[torch.Generator] | None = None,
+    generator: torch.Generator | RandomStream | Sequence[torch.Generator | RandomStream] | None = None,
     order: str = "sequential",
     n_sigma: float = 3.0,
     reduce: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    sampler: Sampler | None = None,
 ) -> RandomStartResult:
     """How long chains started from uniform random states take to agree with ``reference`` chains (the persistent
     chains of an equilibrium training): the first t in 1, 2, 4, ..., t_max where as many fresh chains agree with them
@@ -156,19 +164,17 @@ def equilibration_from_random(
 
     The t vs t/2 test on persistent chains only says they decorrelate; a model whose persistent chains sit in one
     region while chains from random go elsewhere (slow or multimodal landscape) passes it. This test does not."""
-    from seqebm.sampling import init_chains
-
-    blocks, gens = _blocks(reference, generator)
+    sampler = sampler or GibbsSampler(beta, order)
+    blocks, streams = _blocks(reference, generator, model.device)
     ref = sum(state_sums(model, block) for block in blocks)
     if reduce is not None:
         ref = reduce(ref)
-    fresh = [init_chains(block.shape[0], model.length, model.q, "random", generator=gen, device=block.device)
-             for block, gen in zip(blocks, gens)]
-    table, now, t = [], 0, 1
+    fresh = [sampler.init(model, init_chains(block.shape[0], model.length, model.q, "random", generator=stream.generator,
+                                             device=block.device)) for block, stream in zip(blocks, streams)]
+    table, t = [], 1
     while t <= t_max:
-        fresh = [gibbs(model, f, t - now, beta=beta, generator=gen, order=order) for f, gen in zip(fresh, gens)]
-        now = t
-        sums = sum(state_sums(model, f) for f in fresh)
+        fresh = [sampler.step(model, f, t - f.steps, stream)[0] for f, stream in zip(fresh, streams)]
+        sums = sum(state_sums(model, f.visible) for f in fresh)
         if reduce is not None:
             sums = reduce(sums)
         row = {"t": t, **_agreement(sums, ref, n_sigma)}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seqebm.io._files import atomic_write
+from seqebm.fileio import atomic_write
 
 
 def pyplot():

@@ -10,17 +10,15 @@ import torch
 import torch.nn.functional as F
 
 from seqebm.errors import ConfigError
-from seqebm.models.potts import Potts
-from seqebm.sampling.categorical import sample_categorical
-from seqebm.sampling.rng import uniform_source
+from seqebm.rng import RandomStream, sample_categorical
 
 ORDERS = ("sequential", "permutation", "random")
 
 
-def coupling_table(model: Potts) -> torch.Tensor:
+def coupling_table(couplings: torch.Tensor) -> torch.Tensor:
     """(L, L*q, q) table T with T[i, j*q + b, a] = J_ij(a, b): the rows gathered for site i."""
-    length, q = model.length, model.q
-    return model.couplings.permute(0, 2, 3, 1).reshape(length, length * q, q).contiguous()
+    length, q = couplings.shape[0], couplings.shape[1]
+    return couplings.permute(0, 2, 3, 1).reshape(length, length * q, q).contiguous()
 
 
 def site_schedule(length: int, n_sweeps: int, order: str, generator: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -40,12 +38,13 @@ def site_schedule(length: int, n_sweeps: int, order: str, generator: torch.Gener
 
 @torch.no_grad()
 def potts_gibbs(
-    model: Potts,
+    fields: torch.Tensor,
+    couplings: torch.Tensor,
     states: torch.Tensor,
     n_sweeps: int,
-    beta: float = 1.0,
-    order: str = "sequential",
-    generator: torch.Generator | None = None,
+    beta: float,
+    order: str,
+    stream: RandomStream,
 ) -> torch.Tensor:
     """Run ``n_sweeps`` Gibbs sweeps on (N, L) integer ``states`` at inverse temperature ``beta``; returns new states.
 
@@ -53,24 +52,23 @@ def potts_gibbs(
     """
     if n_sweeps < 0:
         raise ConfigError(f"number of sweeps must be >= 0, got {n_sweeps}")
-    device = model.device
+    device = fields.device
     states = states.to(device=device, dtype=torch.long).clone()
     if n_sweeps == 0 or states.shape[0] == 0:
         return states
     n_chains, length = states.shape
-    q = model.q
-    table = coupling_table(model)
-    fields = model.fields
+    q = fields.shape[1]
+    table = coupling_table(couplings)
     if beta != 1.0:
         table, fields = table * beta, fields * beta
     offsets = torch.arange(length, device=device) * q
     index = states + offsets  # row of the table each (chain, site) points to
-    sites = site_schedule(length, n_sweeps, order, generator, device).tolist()
+    sites = site_schedule(length, n_sweeps, order, stream.generator, device).tolist()
     uniforms = torch.empty(length, n_chains, device=device, dtype=fields.dtype)
-    rng = uniform_source(generator, device)
+    stream.prepare()
     for step, i in enumerate(sites):
         if step % length == 0:
-            rng.fill(uniforms)
+            stream.uniform_(uniforms)
         logits = F.embedding_bag(index, table[i], mode="sum") + fields[i]
         index[:, i] = sample_categorical(logits, uniforms[step % length]) + offsets[i]
     return index - offsets

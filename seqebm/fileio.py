@@ -1,7 +1,8 @@
-"""Reading raw files: transparent gzip, text decoding with clear errors, atomic writes."""
+"""File I/O shared by every layer: transparent gzip, text decoding with clear errors, tables, atomic writes."""
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import tempfile
 import zlib
@@ -9,15 +10,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import pandas as pd
+
 from seqebm.errors import ParseError
+from seqebm.memory import check_memory, text_file_memory
 
 GZIP_MAGIC = b"\x1f\x8b"
 
 
 def read_bytes(path: str | Path) -> bytes:
     """Whole file content, gunzipped when it starts with the gzip magic. Errors name the file."""
-    from seqebm.memory import check_memory, text_file_memory
-
     path = Path(path)
     try:
         if path.is_file():
@@ -121,3 +123,20 @@ def atomic_write(path: str | Path, mode: str = "w", **kwargs) -> Iterator:
         except FileNotFoundError:
             pass
         raise
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A CSV/TSV (gzip allowed) with a header row, every cell as a string; separator from the name/content."""
+    text = read_text(path)
+    first = text.split("\n", 1)[0]
+    sep = "\t" if "\t" in first else ","
+    try:
+        table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[])
+    except pd.errors.ParserError as exc:
+        raise ParseError(f"malformed table ({' '.join(str(exc).split())})", path=path) from None
+    except pd.errors.EmptyDataError:
+        raise ParseError("file is empty", path=path) from None
+    if len(table) == 0:
+        raise ParseError("table has a header but no rows", path=path, line=2)
+    table.columns = [str(c).strip() for c in table.columns]
+    return table

@@ -1,0 +1,1 @@
+"""`seqebm bench`: reproductions of published claims on MCMC regimes (ising, images, multimodal)."""

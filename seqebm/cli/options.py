@@ -1,0 +1,55 @@
+"""Command-line options generated from the training option table (one source of truth for names, defaults, help).
+
+``--name-with-dashes`` for every :class:`~seqebm.training.config.TrainConfig` field, plus the aliases the table
+lists (``--chains``, ``--updates``, ``--target``); booleans as ``--name/--no-name``. The command receives the
+options as keywords and learns which ones the user gave (:func:`given_options`), which is what resume needs.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Callable, Optional
+
+import typer
+
+from seqebm.training.config import option_table
+
+_TYPES = {"bool": bool, "int": int, "float": float, "str": str}
+
+
+def _python_type(annotation: str):
+    base = next(t for name, t in _TYPES.items() if annotation.startswith(name))
+    return Optional[base] if "None" in annotation else base
+
+
+def _typer_option(spec) -> typer.models.OptionInfo:
+    name = "--" + spec.name.replace("_", "-")
+    help_text = spec.metadata["help"]
+    if spec.type == "bool":
+        return typer.Option(spec.default, f"{name}/--no-{spec.name.replace('_', '-')}", help=help_text)
+    return typer.Option(spec.default, name, *spec.metadata["flags"], help=help_text, show_default=spec.default is not None)
+
+
+def with_training_options(command: Callable) -> Callable:
+    """Give ``command`` (which takes ``**options``) one keyword-only parameter per training option."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+    extra = [inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=_typer_option(spec),
+                               annotation=_python_type(spec.type)) for spec in option_table()]
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=own + extra)
+    wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
+    return wrapper
+
+
+def given_options(ctx: typer.Context, options: dict) -> dict:
+    """The training options the user typed (not left at their default)."""
+    def given(name: str) -> bool:  # by name: typer may carry its own copy of click's ParameterSource
+        return getattr(ctx.get_parameter_source(name), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
+
+    names = {spec.name for spec in option_table()}
+    return {k: v for k, v in options.items() if k in names and given(k)}

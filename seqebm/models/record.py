@@ -1,0 +1,143 @@
+"""The typed record of how a model was trained, kept in its metadata (and so in its model file).
+
+Training writes it; sampling, the CLI and the benchmarks read it through :class:`RunRecord` instead of picking keys
+out of nested dictionaries. Its JSON form (``to_metadata``) is the model file's ``metadata`` entry:
+``training`` (the options), ``data`` (what it was trained on), ``training_state`` (where training stopped and what
+it measured) and ``sampling`` (how the model should be sampled by default).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+# how a model without a training record is sampled
+FALLBACK_SAMPLING = {"k": 1000, "init": "random", "beta": 1.0, "equilibrium": False}
+
+
+@dataclass(frozen=True)
+class SamplingDefaults:
+    """Sampling dynamics that reproduce what training measured: ``k`` steps from ``init`` at ``beta``;
+    ``equilibrium`` says whether those samples are verified equilibrium samples."""
+
+    k: int
+    init: str = "random"
+    beta: float = 1.0
+    equilibrium: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> "SamplingDefaults | None":
+        if not values:
+            return None
+        return cls(int(values["k"]), values.get("init", "random"), float(values.get("beta", 1.0)), bool(values.get("equilibrium", False)))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """At the Pearson target of an eq run: did chains started from random, run ``sweeps`` sweeps, reach it?"""
+
+    update: int
+    sweeps: int
+    pearson_from_random: float
+    passed: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainingState:
+    """Where a run stands: after ``update`` updates, ``sweeps`` per update, the measured mixing time, and so on.
+    ``stopped_because`` is set when the run ended; ``random_start_*`` when the final random-start check ran."""
+
+    update: int = 0
+    sweeps: int = 0
+    mixing_time: int | None = None
+    seconds: float = 0.0
+    pearson: float = float("nan")
+    pearson_ceiling: float | None = None
+    verifications: list[Verification] = field(default_factory=list)
+    stopped_because: str | None = None
+    random_start_time: int | None = None
+    random_start_t_max: int | None = None
+
+    def to_dict(self) -> dict:
+        out = {"update": self.update, "sweeps": self.sweeps, "mixing_time": self.mixing_time, "seconds": self.seconds,
+               "pearson": self.pearson, "pearson_ceiling": self.pearson_ceiling}
+        if self.stopped_because is not None:
+            out["stopped_because"] = self.stopped_because
+        out["verifications"] = [v.to_dict() for v in self.verifications]
+        if self.random_start_t_max is not None:
+            out["random_start_time"] = self.random_start_time
+            out["random_start_t_max"] = self.random_start_t_max
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> "TrainingState | None":
+        if not values:
+            return None
+        known = {f.name for f in fields(cls)}
+        state = cls(**{k: v for k, v in values.items() if k in known and k != "verifications"})
+        state.verifications = [Verification(**v) for v in values.get("verifications", [])]
+        return state
+
+
+@dataclass(frozen=True)
+class DataRecord:
+    """What a model was trained on."""
+
+    source: str
+    kind: str
+    N: int
+    L: int
+    q: int
+    M_eff: float
+    image_shape: list[int] | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RunRecord:
+    """Everything a model file says about the run that made it."""
+
+    training: dict = field(default_factory=dict)  # the training options (TrainConfig fields) as run
+    data: DataRecord | None = None
+    state: TrainingState | None = None
+    sampling: SamplingDefaults | None = None
+
+    @classmethod
+    def from_metadata(cls, metadata: dict) -> "RunRecord":
+        data = metadata.get("data")
+        known = {f.name for f in fields(DataRecord)}
+        return cls(
+            training=dict(metadata.get("training") or {}),
+            data=DataRecord(**{k: v for k, v in data.items() if k in known}) if data else None,
+            state=TrainingState.from_dict(metadata.get("training_state")),
+            sampling=SamplingDefaults.from_dict(metadata.get("sampling")),
+        )
+
+    def to_metadata(self) -> dict:
+        """The metadata entries this record owns (other entries of a model's metadata are left alone)."""
+        out: dict = {"training": self.training}
+        if self.data is not None:
+            out["data"] = self.data.to_dict()
+        if self.state is not None:
+            out["training_state"] = self.state.to_dict()
+        if self.sampling is not None:
+            out["sampling"] = self.sampling.to_dict()
+        return out
+
+    @property
+    def regime(self) -> str | None:
+        return self.training.get("regime")
+
+    @property
+    def data_kind(self) -> str:
+        return self.data.kind if self.data is not None else "msa"
+
+    def sampling_or_fallback(self) -> SamplingDefaults:
+        """The recorded sampling defaults, or k = 1000 sweeps from random for a model without a record."""
+        return self.sampling or SamplingDefaults(**FALLBACK_SAMPLING)

@@ -1,0 +1,201 @@
+"""Training regimes as strategies: how each update's chains start, how many sweeps they run, what is checked
+after an update and at the Pearson target, and how the trained model should be sampled.
+
+- ``rdm``: chains restarted from p0 every update and run exactly k steps (out of equilibrium: a fast generator
+  with the same k and p0);
+- ``cd``: chains started from data rows every update, k steps (the classic biased recipe);
+- ``pcd``: persistent chains, k steps per update, no mixing control;
+- ``eq``: persistent chains whose mixing is measured every few updates (t vs t/2 test), the sweeps per update
+  doubled whenever they stop mixing; at the target, chains from random must reach it too; at the end, the time
+  chains from random take to reach the persistent chains is measured (it sets the sampling length).
+
+A regime reads and writes the run's :class:`~seqebm.models.record.TrainingState` (sweeps, mixing time,
+verifications), so checkpoints carry its state. A new regime is one class registered in ``REGIMES``.
+"""
+from __future__ import annotations
+
+from typing import Callable, ClassVar, Protocol
+
+import torch
+
+from seqebm.models.base import EnergyModel
+from seqebm.models.record import FALLBACK_SAMPLING, SamplingDefaults, TrainingState, Verification
+from seqebm.rng import RandomStream
+from seqebm.sampling.init import init_chains
+from seqebm.sampling.samplers import Sampler
+from seqebm.sampling.state import ChainState
+from seqebm.stats.compare import CorrelationTarget
+from seqebm.training.mixing import equilibration_from_random, mixing_test
+from seqebm.training.parallel import Communicator
+
+
+class TrainingRun(Protocol):
+    """What a regime sees of a run in progress (the trainer's :class:`seqebm.training.run.Run` provides it)."""
+
+    config: object  # TrainConfig
+    model: EnergyModel
+    sampler: Sampler
+    blocks: list[ChainState]  # this process's chain blocks
+    streams: list[RandomStream]  # one per block
+    data: object  # TrainingData: .shards[b] = (states, weights) of block b's data shard
+    state: TrainingState
+    target: CorrelationTarget
+    comm: Communicator
+    n_blocks: int  # blocks over all processes
+    per_block: int  # chains per block
+    warn: Callable[[str], None]
+
+    def block_frequencies(self, blocks: list[ChainState]) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+
+class Regime:
+    """The default behaviour: k steps per update, nothing checked, sampled for a long time from random."""
+
+    name: ClassVar[str] = ""
+    persistent: ClassVar[bool] = False  # chains carried over from one update to the next
+
+    def sweeps(self, run: TrainingRun) -> int:
+        """Gibbs steps (sweeps) of this update."""
+        return run.config.k
+
+    def start(self, run: TrainingRun, block: int) -> ChainState:
+        """The chains of block ``block`` at the start of an update (persistent regimes: where they are)."""
+        return run.blocks[block]
+
+    def after_update(self, run: TrainingRun, update: int) -> None:
+        """Checks after the parameter step of ``update`` (may change the sweeps per update)."""
+
+    def at_target(self, run: TrainingRun, update: int) -> str | None:
+        """The Pearson target is reached at ``update``: the stop reason, or None to keep training."""
+        return "target_pearson"
+
+    def finish(self, run: TrainingRun) -> None:
+        """Final checks once training has stopped."""
+
+    def sampling_defaults(self, run: TrainingRun) -> SamplingDefaults:
+        """How the trained model should be sampled by default."""
+        return SamplingDefaults(**{**FALLBACK_SAMPLING, "beta": run.config.beta})
+
+
+class RdmRegime(Regime):
+    name = "rdm"
+
+    def start(self, run: TrainingRun, block: int) -> ChainState:
+        states, weights = run.data.shards[block]
+        visible = init_chains(run.per_block, run.model.length, run.model.q, run.config.init, states, weights, None,
+                              run.streams[block].generator, run.model.device)
+        return run.sampler.init(run.model, visible)
+
+    def sampling_defaults(self, run: TrainingRun) -> SamplingDefaults:
+        """The training dynamics: k steps from p0 (the only dynamics whose samples match the data)."""
+        cfg = run.config
+        return SamplingDefaults(cfg.k, cfg.init, cfg.beta, False)
+
+
+class CdRegime(Regime):
+    name = "cd"
+
+    def start(self, run: TrainingRun, block: int) -> ChainState:
+        states, weights = run.data.shards[block]
+        rows = torch.multinomial(weights, run.per_block, replacement=True, generator=run.streams[block].generator)
+        return run.sampler.init(run.model, states[rows])
+
+
+class PcdRegime(Regime):
+    name = "pcd"
+    persistent = True
+
+
+class EqRegime(Regime):
+    name = "eq"
+    persistent = True
+
+    def sweeps(self, run: TrainingRun) -> int:
+        return run.state.sweeps
+
+    def after_update(self, run: TrainingRun, update: int) -> None:
+        """Every ``mix_check_every`` updates (and after the first): the t vs t/2 test on a copy of the chains, up to
+        twice the sweeps per update. Passing at t means x(t/2) and x(t) are already independent, so t/2 sweeps per
+        update give decorrelated persistent chains; failing up to 2 * sweeps means the sweeps must at least double."""
+        cfg, state = run.config, run.state
+        if not (update % cfg.mix_check_every == 0 or update == 1):
+            return
+        per_block = max(2, min(cfg.mix_chains // run.n_blocks, run.per_block))
+        result = mixing_test(run.model, [b.visible[:per_block] for b in run.blocks], 2 * state.sweeps, sampler=run.sampler,
+                             generator=run.streams, reduce=run.comm.all_reduce_)
+        state.mixing_time = result.mixing_time if result.passed else 2 * state.sweeps  # a lower bound when failing
+        needed = state.mixing_time // 2 if result.passed else 2 * state.sweeps
+        if needed > state.sweeps:
+            state.sweeps = min(cfg.max_sweeps, 1 << (int(needed) - 1).bit_length())
+
+    def at_target(self, run: TrainingRun, update: int) -> str | None:
+        """Chains started from random, run for twice the mixing time, must reach the target too. If they do not, the
+        persistent chains sit where the model's long runs do not go: training continues from the fresh chains, so
+        the gradient sees where the model really goes (at most ``max_verifications`` times, spaced by
+        ``mix_check_every`` updates after a failure)."""
+        cfg, state = run.config, run.state
+        if not cfg.verify_equilibrium:
+            return "target_pearson"
+        last = state.verifications[-1] if state.verifications else None
+        if last and not last.passed and update < last.update + cfg.mix_check_every:
+            return None  # after a failed verification, train a few updates before trying again
+        sweeps = int(max(2 * (state.mixing_time or state.sweeps), 100))
+        fresh, pearson = self.chains_from_random(run, sweeps)
+        passed = pearson >= cfg.target_pearson - cfg.verify_tolerance
+        state.verifications.append(Verification(update, sweeps, float(pearson), bool(passed)))
+        if passed:
+            return "target_pearson"
+        if len(state.verifications) >= cfg.max_verifications:
+            run.warn(f"update {update}: chains from random reach Pearson {pearson:.3f} after {sweeps} sweeps; stopping "
+                     f"after {cfg.max_verifications} verifications with the target unverified")
+            return "target_pearson_unverified"
+        run.warn(f"update {update}: persistent chains reach the target but chains from random reach Pearson {pearson:.3f} "
+                 f"after {sweeps} sweeps; continuing training from them")
+        run.blocks = fresh
+        return None
+
+    def chains_from_random(self, run: TrainingRun, sweeps: int) -> tuple[list[ChainState], float]:
+        """Chain blocks started from uniform random states and run ``sweeps`` sweeps, and their Pearson."""
+        fresh = [run.sampler.step(run.model, run.sampler.init(run.model, init_chains(
+            run.per_block, run.model.length, run.model.q, "random", generator=stream.generator, device=run.model.device)),
+            sweeps, stream)[0] for stream in run.streams]
+        return fresh, run.target.of_frequencies(*run.block_frequencies(fresh))[0]
+
+    def finish(self, run: TrainingRun) -> None:
+        """Equilibrium check the persistent chains cannot give: chains from random must reach the persistent chains'
+        energy and one-site frequencies. Its time sets the default sampling length; failing it is reported."""
+        cfg, state = run.config, run.state
+        if not cfg.random_start_check:
+            return
+        per_block = max(2, min(cfg.mix_chains // run.n_blocks, run.blocks[0].n_chains))
+        t_max = 1 << max(int(8 * max(state.sweeps, state.mixing_time or 1)) - 1, 1).bit_length()
+        result = equilibration_from_random(run.model, [b.visible[:per_block] for b in run.blocks], min(t_max, 16 * cfg.max_sweeps),
+                                           sampler=run.sampler, generator=run.streams, reduce=run.comm.all_reduce_)
+        state.random_start_time, state.random_start_t_max = result.time, result.t_max
+        if not result.passed:
+            last = result.table[-1]
+            run.warn(
+                f"chains started from random did not reach the energy of the persistent chains within {result.t_max} sweeps "
+                f"(mean energy {last['energy_fresh']:.2f} vs {last['energy_reference']:.2f}, largest one-site z "
+                f"{last['max_site_z']:.1f} vs bound {last['z_bound']:.1f}): the persistent chains passed "
+                f"the mixing test but may not represent the model's equilibrium (slow or multimodal landscape); "
+                f"long samples from random may differ from the training statistics"
+            )
+
+    def sampling_defaults(self, run: TrainingRun) -> SamplingDefaults:
+        """From random for twice the longer of the mixing time and the time chains from random took to reach the
+        persistent chains; if they never did (or no verification passed), for the longest time tried, flagged."""
+        state, beta = run.state, run.config.beta
+        checked = state.random_start_t_max is not None
+        if not (state.mixing_time or checked):
+            return super().sampling_defaults(run)
+        verified = [v for v in state.verifications if v.passed]
+        if (checked and state.random_start_time is None) or (state.verifications and not verified):
+            longest = max([state.random_start_t_max or 0, 2 * (state.mixing_time or 0), 100,
+                           *(v.sweeps for v in state.verifications)])
+            return SamplingDefaults(int(longest), "random", beta, False)
+        k = max(2 * (state.mixing_time or 1), 2 * (state.random_start_time or 0), 100, *(v.sweeps for v in verified))
+        return SamplingDefaults(int(k), "random", beta, True)
+
+
+REGIMES: dict[str, type[Regime]] = {r.name: r for r in (RdmRegime, CdRegime, PcdRegime, EqRegime)}

@@ -1,0 +1,156 @@
+"""A training run in progress: the one mutable object of a fit (model, chain blocks and their random streams,
+optimiser, data, regime, the typed training state and the log), and its two ways to begin: afresh or from a
+checkpoint."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from seqebm.device import make_generator
+from seqebm.errors import ConfigError
+from seqebm.io.dataset import SequenceDataset
+from seqebm.memory import check_memory
+from seqebm.models.base import EnergyModel
+from seqebm.models.record import DataRecord, RunRecord, TrainingState
+from seqebm.models.registry import model_class
+from seqebm.rng import RandomStream
+from seqebm.sampling.init import init_chains
+from seqebm.sampling.samplers import Sampler, make_sampler
+from seqebm.sampling.state import ChainState
+from seqebm.stats.compare import CorrelationTarget
+from seqebm.stats.frequencies import pair_frequencies, site_frequencies
+from seqebm.training.config import DYNAMICS, TrainConfig
+from seqebm.training.data import CHAIN_CHOICES, TrainingData, choose_chains
+from seqebm.training.optim import Optimizer
+from seqebm.training.parallel import Communicator, block_seed, combine, local_blocks
+from seqebm.training.persistence import Checkpoint
+from seqebm.training.regimes import REGIMES, Regime
+
+
+@dataclass
+class Run:
+    """Everything a fit changes as it goes. ``blocks``/``streams``: this process's chain blocks and their random
+    streams; ``n_blocks``: blocks over all processes; ``pearson``/``slope``: the last measured agreement."""
+
+    config: TrainConfig
+    model: EnergyModel
+    sampler: Sampler
+    regime: Regime
+    data: TrainingData
+    blocks: list[ChainState]
+    streams: list[RandomStream]
+    optimizer: Optimizer
+    state: TrainingState
+    comm: Communicator
+    n_blocks: int
+    per_block: int
+    warn: Callable[[str], None]
+    rows: list[dict] = field(default_factory=list)
+    lr_changes: list[dict] = field(default_factory=list)
+    pearson: float = float("nan")
+    slope: float = float("nan")
+
+    @property
+    def target(self) -> CorrelationTarget:
+        return self.data.target
+
+    @property
+    def n_chains(self) -> int:
+        return self.per_block * self.n_blocks
+
+    def block_frequencies(self, blocks: list[ChainState]) -> tuple[torch.Tensor, torch.Tensor]:
+        """One- and two-site frequencies of all chains of ``blocks`` on every process (equal-sized blocks)."""
+        share = 1.0 / self.n_blocks
+        stats = combine([(share, {"single": site_frequencies(b.visible, self.model.q), "pair": pair_frequencies(b.visible, self.model.q)})
+                         for b in blocks], self.comm)
+        return stats["single"], stats["pair"]
+
+    def record(self) -> RunRecord:
+        """The run record written into the model's metadata (and so into checkpoints and the model file)."""
+        cfg, ds = self.config, self.data.dataset
+        training = {**cfg.to_dict(), "n_chains": self.n_chains, "chain_blocks": self.n_blocks,
+                    "processes": self.comm.world_size, "lr_changes": self.lr_changes}
+        data = DataRecord(ds.source, ds.kind, ds.n_sequences, ds.length, ds.q, ds.effective_size,
+                          list(ds.shape) if ds.shape else None)
+        return RunRecord(training, data, self.state)
+
+
+def begin(dataset: SequenceDataset, cfg: TrainConfig, comm: Communicator, device: torch.device,
+          warn: Callable[[str], None], checkpoint: Checkpoint | None = None) -> Run:
+    """A run of ``cfg`` on ``dataset``: afresh, or continuing ``checkpoint`` (same dynamics, checked)."""
+    n_blocks = cfg.chain_blocks or comm.world_size
+    blocks = local_blocks(n_blocks, comm)
+    if cfg.n_chains is not None and cfg.n_chains % n_blocks:
+        raise ConfigError(f"n_chains={cfg.n_chains} must be a multiple of the number of chain blocks ({n_blocks})")
+    cls = model_class(cfg.model)
+    check_memory(
+        cls.training_memory(dataset.n_sequences, dataset.length, dataset.q, (cfg.n_chains or CHAIN_CHOICES[0]) // comm.world_size, cfg.hidden),
+        f"training a {cfg.model} model on {dataset.n_sequences} x {dataset.length} sequences (q={dataset.q})", device,
+        path=dataset.source or None, hint="subsample the sequences, use fewer chains, or a device with more memory",
+    )
+    shared = make_generator(cfg.seed, device)  # identical on every rank
+    # one random stream per chain block; a lone block keeps using the shared stream
+    streams = [RandomStream(shared, device)] if n_blocks == 1 else [
+        RandomStream(make_generator(block_seed(cfg.seed, b), device), device) for b in blocks]
+    if cfg.model == "potts" and dataset.kind == "images" and dataset.length > 400:
+        warn("a Potts model on wide binary data is large; --model rbm is the usual choice")
+    data, states, weights = TrainingData.prepare(dataset, cfg.theta, cfg.reweight, lambda m: cls.data_pseudocount(cfg.pseudocount, m),
+                                                 n_blocks, blocks, comm, device)
+    sampler = make_sampler(cfg.sampler, beta=cfg.beta, order=cfg.order)
+    common = dict(config=cfg, sampler=sampler, regime=REGIMES[cfg.regime](), data=data, comm=comm, n_blocks=n_blocks,
+                  warn=warn, optimizer=Optimizer(cfg.optimizer, cfg.lr))
+    if checkpoint is not None:
+        return _continued(checkpoint, blocks, streams, common)
+    n_chains, ceiling = choose_chains(states, dataset.q, weights, data.target, cfg.n_chains, cfg.target_pearson, shared, warn)
+    if n_chains % n_blocks:
+        raise ConfigError(f"{n_chains} chains cannot be split into {n_blocks} equal blocks; pass n_chains")
+    per_block = n_chains // n_blocks
+    model = cls.initial(dataset.length, dataset.q, dataset.alphabet, data.single, shared, cfg.hidden, cfg.hidden_type)
+    chains = [sampler.init(model, init_chains(per_block, dataset.length, dataset.q, cfg.init, s, w, None, stream.generator, device))
+              for (s, w), stream in zip(data.shards, streams)]
+    state = TrainingState(sweeps=cfg.k, pearson_ceiling=ceiling)
+    return Run(model=model, blocks=chains, streams=streams, state=state, per_block=per_block, **common)
+
+
+def _continued(checkpoint: Checkpoint, blocks: list[int], streams: list[RandomStream], common: dict) -> Run:
+    cfg, n_blocks, warn = common["config"], common["n_blocks"], common["warn"]
+    model = checkpoint.model
+    record = RunRecord.from_metadata(model.metadata)
+    state = record.state or TrainingState()
+    lr_changes = _check_same_dynamics(cfg, n_blocks, record.training, state.update, warn)
+    per_block = int(record.training["n_chains"]) // n_blocks
+    sampler = common["sampler"]
+    chains = [sampler.init(model, checkpoint.chains[b * per_block : (b + 1) * per_block]) for b in blocks]
+    for stream, b in zip(streams, blocks):
+        stream.set_state(torch.as_tensor(checkpoint.rng_states[b]).to(torch.uint8))
+    common["optimizer"].load_state(checkpoint.optimizer_state, state.update)
+    run = Run(model=model, blocks=chains, streams=streams, state=state, per_block=per_block, rows=checkpoint.rows,
+              lr_changes=lr_changes, **common)
+    if run.rows:  # the agreement last measured, as the uninterrupted run would still show it
+        run.pearson, run.slope = run.rows[-1]["pearson"], run.rows[-1]["slope"]
+    return run
+
+
+def _check_same_dynamics(cfg: TrainConfig, n_blocks: int, saved: dict, update: int, warn: Callable[[str], None]) -> list[dict]:
+    """Refuse a resume that would change the dynamics; a new learning rate is a schedule: allowed, warned and
+    recorded. Returns the run's learning-rate changes."""
+    saved = {"chain_blocks": 1, **saved}
+    lr_changes = list(saved.get("lr_changes", []))
+    for key in DYNAMICS:
+        value = n_blocks if key == "chain_blocks" else getattr(cfg, key)
+        if key == "lr" and saved.get("lr", value) != value:
+            warn(f"resuming at update {update} with lr={value} (the run so far used {saved['lr']})")
+            lr_changes.append({"update": int(update), "lr": value})
+        elif key in saved and saved[key] != value and not (key == "n_chains" and cfg.n_chains is None):
+            raise ConfigError(f"cannot resume with {key}={value!r}: the run was trained with {saved[key]!r}")
+    return lr_changes
+
+
+def data_source(out_dir: Path, record: RunRecord) -> str:
+    """The training data file a checkpoint records (for resuming without naming the data again)."""
+    if record.data is None or not record.data.source:
+        raise ConfigError(f"the checkpoint in {out_dir} does not record its training data file: pass the data")
+    return record.data.source
