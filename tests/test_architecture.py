@@ -118,3 +118,14 @@ def test_bench_data_are_found_and_missing_data_is_a_clear_error(name, tmp_path):
     assert bundled_path(name).is_file()
     with pytest.raises(ConfigError, match=r"not found in .*--data-dir"):
         bundled_path(name, data_dir=tmp_path)
+
+
+def test_bench_with_a_missing_data_dir_fails_in_one_line_and_writes_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "seqebm", "bench", "ising", "--quick", "--data-dir", str(tmp_path / "none"),
+                           "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 1 and "--data-dir" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not out.exists()

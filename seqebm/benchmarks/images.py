@@ -63,9 +63,9 @@ def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int 
         config: dict | None = None, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Train the three RBMs, score their samples along time; write results.csv, figures and summary.md."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     cfg = config or settings(quick)
     images = load_dataset(bundled_path("mnist", data_dir), labels=bundled_path("mnist_labels", data_dir))
+    out.mkdir(parents=True, exist_ok=True)  # only once the data are found: a failed run leaves nothing behind
     rows_idx = torch.randperm(images.n_sequences, generator=torch.Generator().manual_seed(seed))[: cfg["n_images"]]
     data = images.subset(rows_idx.numpy())
     data_states = data.tensor()

@@ -45,12 +45,14 @@ def run(out_dir: str | Path, quick: bool = True, device: str = "cpu", seed: int 
         config: dict | None = None, datasets: list[str] | None = None, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Train, sample and score every dataset; write results.csv, figures and summary.md into ``out_dir``."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     cfg = config or settings(quick)
+    files = {name: (bundled_path(DATASETS[name][0], data_dir), DATASETS[name][1] and bundled_path(DATASETS[name][1], data_dir))
+             for name in datasets or list(DATASETS)}  # all found before anything is written
+    out.mkdir(parents=True, exist_ok=True)
     rows, figures = [], []
-    for name in datasets or list(DATASETS):
-        data_name, labels_name, label_column, model_opts = DATASETS[name]
-        ds = load_dataset(bundled_path(data_name, data_dir), labels=bundled_path(labels_name, data_dir) if labels_name else None)
+    for name, (data_file, labels_file) in files.items():
+        _, _, label_column, model_opts = DATASETS[name]
+        ds = load_dataset(data_file, labels=labels_file)
         theta = 0.8 if ds.kind == "msa" else 1.0
         weighted = ds.reweight(theta, device=device) if theta < 1 else ds
         sets = {"data": weighted.tensor(device), **_generators(name, ds, theta, model_opts, cfg, device, seed, log)}
