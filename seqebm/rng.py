@@ -5,9 +5,10 @@ A :class:`RandomStream` wraps a ``torch.Generator``. On CPU, torch draws uniform
 spends a third of its time drawing uniforms. So on CPU the stream fills uniform buffers from a PCG64 generator
 seeded from the torch generator; on CUDA it uses the torch generator directly.
 
-Reproducibility: the PCG64 part is reseeded from the torch generator whenever the torch generator has been drawn
-from since the last seeding (chain initialisation, minibatch rows, :meth:`RandomStream.new_segment`, a restored or
-reseeded state), and continues otherwise (so k steps run in pieces equal k steps at once on the same stream).
+Reproducibility: at the start of every kernel call (:meth:`RandomStream.prepare`) the PCG64 part is reseeded from the
+torch generator if the torch generator has been drawn from since the last seeding (chain initialisation, minibatch
+rows, :meth:`RandomStream.new_segment`, a restored or reseeded state), and continues otherwise (so k steps run in
+pieces equal k steps at once on the same stream).
 A run is therefore a deterministic function of the torch generator's state, which is what checkpoints store.
 """
 from __future__ import annotations
@@ -40,19 +41,24 @@ class RandomStream:
         return cls(stream, device)
 
     def uniform_(self, out: torch.Tensor) -> torch.Tensor:
-        """Fill the float tensor ``out`` with U[0, 1) numbers in place and return it."""
+        """Fill the float tensor ``out`` with U[0, 1) numbers in place and return it (continuing the uniform stream
+        as :meth:`prepare` last left it: call that first whenever the torch generator may have been drawn from)."""
         if self.device.type == "cpu" and out.dtype in (torch.float32, torch.float64) and out.is_contiguous():
-            numpy_stream = self._numpy_stream()
+            if self._numpy is None:
+                self.prepare()
             array = out.numpy()
-            numpy_stream.random(out=array, dtype=array.dtype)
+            self._numpy.random(out=array, dtype=array.dtype)
             return out
         return out.uniform_(generator=self.generator)
 
     def prepare(self) -> None:
-        """Seed the uniform stream now if it is stale (a kernel calls it once before its loop, so that the torch
-        draws the kernel makes itself, such as a random site order, come before the seeding draw)."""
-        if self.device.type == "cpu":
-            self._numpy_stream()
+        """(Re)seed the uniform stream from the torch generator if the generator was drawn from since the last seeding.
+        Kernels call it once before their loop (after their own torch draws, such as a random site order); the
+        check costs a few microseconds, so it is not repeated for every fill."""
+        if self.device.type == "cpu" and (self._numpy is None or not torch.equal(self._seeded_at, self.generator.get_state())):
+            seed = int(torch.randint(0, 2**62, (1,), generator=self.generator).item())
+            self._numpy = np.random.Generator(np.random.PCG64(seed))
+            self._seeded_at = self.generator.get_state()
 
     def new_segment(self) -> None:
         """Draw once from the torch generator, so that what follows depends on the generator's state alone
@@ -64,13 +70,6 @@ class RandomStream:
 
     def set_state(self, state: torch.Tensor) -> None:
         self.generator.set_state(state)
-
-    def _numpy_stream(self) -> np.random.Generator:
-        if self._numpy is None or not torch.equal(self._seeded_at, self.generator.get_state()):
-            seed = int(torch.randint(0, 2**62, (1,), generator=self.generator).item())
-            self._numpy = np.random.Generator(np.random.PCG64(seed))
-            self._seeded_at = self.generator.get_state()
-        return self._numpy
 
 
 def sample_categorical(logits: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from seqebm._version import __version__
 from seqebm.device import resolve_device
 from seqebm.errors import ConfigError, ModelFileError
 from seqebm.fileio import atomic_write
@@ -31,8 +32,6 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, No
 
 def model_to_bytes(model: EnergyModel, extra_arrays: dict[str, np.ndarray] | None = None) -> bytes:
     """Serialise ``model`` (and optional extra numeric arrays, e.g. persistent chains) to bytes."""
-    from seqebm import __version__
-
     tensors = {name: t.detach().cpu().numpy() for name, t in model.tensors().items()}
     extra = {f"extra/{k}": np.asarray(v) for k, v in (extra_arrays or {}).items()}
     meta = {
