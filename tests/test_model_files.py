@@ -131,3 +131,34 @@ def test_reads_a_file_written_by_adabmdca():
     expected = np.load(fixtures / "adabmdca_params_L3_expected.npz")
     np.testing.assert_allclose(model.fields.numpy(), expected["fields"], atol=1e-6)
     np.testing.assert_allclose(model.couplings.numpy(), expected["couplings"], atol=1e-6)
+
+
+def test_model_files_record_the_hidden_unit_type_and_old_files_load(tmp_path):
+    """The file says which hidden units an RBM has; files of 0.1 (no such record) load as Bernoulli RBMs; an unknown
+    unit type or a non-numeric parameter type is a ModelFileError, never a deep traceback."""
+    rbm = random_rbm(6, 4, 3)
+    path = save_model(rbm, tmp_path / "r.npz")
+    meta = json.loads(zipfile.ZipFile(path).read("metadata.json"))
+    assert meta["structure"] == {"hidden_units": "bernoulli"}
+
+    def rewrite(name, change):
+        src = zipfile.ZipFile(path)
+        out = tmp_path / name
+        with zipfile.ZipFile(out, "w") as zf:
+            for member in src.namelist():
+                data = src.read(member)
+                if member == "metadata.json":
+                    m = json.loads(data)
+                    change(m)
+                    data = json.dumps(m).encode()
+                zf.writestr(member, data)
+        return out
+
+    old = rewrite("old.npz", lambda m: m.pop("structure"))
+    assert load_model(old).hidden.kind == "bernoulli"
+    with pytest.raises(ModelFileError, match="unknown hidden-unit type 'gaussianx'"):
+        load_model(rewrite("bad.npz", lambda m: m.update(structure={"hidden_units": "gaussianx"})))
+    potts = random_potts(3, 2)
+    potts.fields, potts.couplings = potts.fields > 0, potts.couplings > 0
+    with pytest.raises(ModelFileError):
+        load_model(save_model(potts, tmp_path / "bool.npz"))

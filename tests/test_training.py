@@ -311,3 +311,46 @@ def test_validation_never_changes_the_callers_config():
     assert config.with_options(optimizer="adam").resolve().lr == 0.02  # no stale lr carried over
     with pytest.raises(Exception):
         config.lr = 1.0  # frozen
+
+
+def test_a_stop_agreed_by_the_processes_checkpoints_and_stops_every_process(tmp_path):
+    """In a distributed run, another process's signal reaches this one through the all-reduce of the stop flags:
+    this process then checkpoints and stops too, though it received no signal itself."""
+    from seqebm.training.parallel import Communicator
+    from seqebm.training.trainer import TrainingInterrupted
+
+    class OtherRankSignalled(Communicator):
+        calls = 0
+
+        def all_reduce_(self, tensor, op="sum"):
+            if op == "max":
+                self.calls += 1
+                if self.calls == 3:  # the flags of update 3: another process got SIGTERM
+                    tensor[0] = 15
+            return tensor
+
+    data = dataset_of(exact_samples(random_potts(4, 3), 500), 3)
+    trainer = Trainer(out_dir=tmp_path, comm=OtherRankSignalled(), model="potts", regime="pcd", n_chains=100,
+                      target_pearson=None, device="cpu", max_updates=10, checkpoint_every=100)
+    with pytest.raises(TrainingInterrupted, match="signal 15 at update 3"):
+        trainer.fit(data)
+    from seqebm import load_model
+
+    assert load_model(tmp_path / "checkpoint.npz").metadata["training_state"]["update"] == 3
+
+
+def test_resume_checks_the_data_and_keeps_recorded_options(tmp_path):
+    """Other data are refused; divergence_bound comes from the checkpoint, max_seconds (a per-launch budget) does
+    not; every field of a config object counts as given."""
+    from seqebm.training.config import TrainConfig
+
+    data = dataset_of(exact_samples(random_potts(4, 3), 500), 3)
+    opts = dict(model="potts", regime="pcd", k=2, n_chains=100, target_pearson=None, device="cpu", checkpoint_every=2)
+    Trainer(out_dir=tmp_path, max_updates=4, divergence_bound=50.0, max_seconds=1000.0, **opts).fit(data)
+    with pytest.raises(ConfigError, match="not those the run was trained on"):
+        Trainer.resume(tmp_path, data.subset(np.arange(400)), max_updates=6)
+    result = Trainer.resume(tmp_path, data, max_updates=6)
+    assert result.config.divergence_bound == 50.0 and result.config.max_seconds is None
+    with pytest.raises(ConfigError, match="cannot resume with k=10"):  # k=10 is the default, but given in the config
+        Trainer(TrainConfig(**{**opts, "k": 10, "max_updates": 8}), out_dir=tmp_path).fit(data, resume=True)
+    assert TrainConfig(target_pearson=0).target_pearson is None

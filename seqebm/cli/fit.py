@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from seqebm.cli.console import console, err_console
+from seqebm.cli.console import console, err_console, warn
 from seqebm.cli.options import given_options, with_training_options
 from seqebm.io.load import load_dataset
 from seqebm.models.record import RunRecord
@@ -51,11 +51,7 @@ def fit(
         progress.update(task, completed=row["update"], total=row["max_updates"], description=row["label"],
                         status=f"r={row['pearson']:.3f} sweeps {row['sweeps']}{mix}")
 
-    def warn(message: str) -> None:
-        if out_console is console:
-            err_console.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
-
-    trainer_args = dict(callback=on_update, warn=warn, comm=comm)
+    trainer_args = dict(callback=on_update, warn=warn if out_console is console else (lambda message: None), comm=comm)
     try:
         with progress:
             result = Trainer.resume(out, data, **trainer_args, **given) if resume else \

@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import functools
 import inspect
+import typing
 from typing import Callable, Optional
 
 import typer
 
-from seqebm.training.config import option_table
-
-_TYPES = {"bool": bool, "int": int, "float": float, "str": str}
+from seqebm.training.config import TrainConfig, option_table
 
 
-def _python_type(annotation: str):
-    base = next(t for name, t in _TYPES.items() if annotation.startswith(name))
-    return Optional[base] if "None" in annotation else base
+def _python_type(name: str):
+    """The option's type as typer reads it: ``X | None`` becomes Optional[X]."""
+    hint = typing.get_type_hints(TrainConfig)[name]
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return Optional[args[0]] if args else hint
 
 
 def _typer_option(spec) -> typer.models.OptionInfo:
     name = "--" + spec.name.replace("_", "-")
     help_text = spec.metadata["help"]
-    if spec.type == "bool":
+    if _python_type(spec.name) is bool:
         return typer.Option(spec.default, f"{name}/--no-{spec.name.replace('_', '-')}", help=help_text)
     return typer.Option(spec.default, name, *spec.metadata["flags"], help=help_text, show_default=spec.default is not None)
 
@@ -35,7 +36,7 @@ def with_training_options(command: Callable) -> Callable:
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
     extra = [inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=_typer_option(spec),
-                               annotation=_python_type(spec.type)) for spec in option_table()]
+                               annotation=_python_type(spec.name)) for spec in option_table()]
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):

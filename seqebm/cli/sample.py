@@ -14,10 +14,7 @@ from seqebm.io.load import load_dataset
 from seqebm.io.writers import write_samples
 from seqebm.models.files import load_model
 from seqebm.models.record import RunRecord
-from seqebm.rng import RandomStream
-from seqebm.sampling.defaults import resolve_sampling
-from seqebm.sampling.init import init_chains
-from seqebm.sampling.run import recorded_order, sample_trajectory
+from seqebm.sampling.run import sample_snapshots
 
 
 def sample(
@@ -54,21 +51,14 @@ def generate(
     """Sample ``n`` sequences and write them (one file per time with ``times``). Returns the written paths."""
     dev = resolve_device(device)
     model = load_model(model_file, device=dev)
-    k_used, init_used, beta_used = resolve_sampling(model, k, init, beta, warn)
-    if n < 1:
-        raise ConfigError("n must be >= 1")
     data_states = data_weights = None
-    if init_used in ("data", "profile"):
-        if data is None:
-            raise ConfigError(f"--init {init_used} needs --data FILE")
+    if data is not None:
         ds = load_dataset(data)
         if ds.length != model.length or ds.q != model.q:
             raise ConfigError(f"data are L={ds.length}, q={ds.q}; the model is L={model.length}, q={model.q}")
         data_states, data_weights = ds.tensor(dev), ds.weights_tensor(dev)
-    wanted = [k_used] if times is None else _parse_times(times)
-    stream = RandomStream.of(None, dev, seed)
-    start = init_chains(n, model.length, model.q, init_used, data_states, data_weights, None, stream.generator, dev)
-    snaps = sample_trajectory(model, start, wanted, beta=beta_used, generator=stream, order=recorded_order(model))
+    snaps = sample_snapshots(model, n, None if times is None else _parse_times(times), k, init, beta, seed, data_states,
+                             data_weights, warn=warn)
     record = RunRecord.from_metadata(model.metadata)
     shape = record.data.image_shape if record.data else None
     out = Path(out)

@@ -161,7 +161,7 @@ def load_model(
     user_meta = _user_metadata(meta, path)
     try:
         model = cls.from_file(params, alphabet, user_meta, structure)
-    except (ValueError, TypeError) as exc:  # shape or symmetry inconsistencies, unknown unit types
+    except Exception as exc:  # shape, dtype or symmetry inconsistencies, unknown unit types: never a deep traceback
         raise ModelFileError(f"inconsistent parameters ({' '.join(str(exc).split())})", path=path) from None
     if with_extra:
         extra = {n[len("extra/"):]: a for n, a in arrays.items() if n.startswith("extra/")}

@@ -45,6 +45,10 @@ class Verification:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, values: dict) -> "Verification":
+        return cls(int(values["update"]), int(values["sweeps"]), float(values["pearson_from_random"]), bool(values["passed"]))
+
 
 @dataclass
 class TrainingState:
@@ -79,7 +83,7 @@ class TrainingState:
             return None
         known = {f.name for f in fields(cls)}
         state = cls(**{k: v for k, v in values.items() if k in known and k != "verifications"})
-        state.verifications = [Verification(**v) for v in values.get("verifications", [])]
+        state.verifications = [Verification.from_dict(v) for v in values.get("verifications", [])]
         return state
 
 
@@ -87,12 +91,12 @@ class TrainingState:
 class DataRecord:
     """What a model was trained on."""
 
-    source: str
-    kind: str
-    N: int
-    L: int
-    q: int
-    M_eff: float
+    source: str = ""
+    kind: str = "msa"
+    N: int = 0  # 0: not recorded
+    L: int = 0
+    q: int = 0
+    M_eff: float = 0.0
     image_shape: list[int] | None = None
 
     def to_dict(self) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Callable
 
 import numpy as np
 import torch
@@ -32,21 +33,46 @@ def sample(
     """``n`` samples: chains initialised by ``init`` (see :func:`init_chains`) then ``k`` Gibbs steps; (n, L) long.
 
     ``k``, ``init``, ``beta`` and the site ``order`` default to the dynamics the model was trained with (its
-    recorded sampling defaults; k = 1000 from random for a model without a training record), with a warning when
-    an out-of-equilibrium model is sampled otherwise (a :class:`~seqebm.errors.DynamicsWarning`). ``generator`` (a torch.Generator or a RandomStream to
-    continue) takes precedence over ``seed``; a ``sampler`` replaces plain Gibbs.
+    recorded sampling defaults; k = 1000 from random for a model without a training record), with a
+    :class:`~seqebm.errors.DynamicsWarning` when an out-of-equilibrium model is sampled otherwise. ``generator`` (a
+    torch.Generator, or a RandomStream to continue) takes precedence over ``seed``; a ``sampler`` replaces Gibbs.
     """
+    snapshots = sample_snapshots(model, n, None, k, init, beta, seed, data, weights, profile, order, generator, sampler,
+                                 warn=lambda message: warnings.warn(message, DynamicsWarning, stacklevel=5))
+    return next(iter(snapshots.values()))
+
+
+def sample_snapshots(
+    model: EnergyModel,
+    n: int,
+    times: list[int] | None = None,
+    k: int | None = None,
+    init: str | torch.Tensor | None = None,
+    beta: float | None = None,
+    seed: int | None = None,
+    data: torch.Tensor | None = None,
+    weights: torch.Tensor | None = None,
+    profile: torch.Tensor | None = None,
+    order: str | None = None,
+    generator: torch.Generator | RandomStream | None = None,
+    sampler: Sampler | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> dict[int, torch.Tensor]:
+    """Samples of ``n`` chains at each of ``times`` (default: the single time ``k``) along one run, with the
+    defaults of :func:`sample`; ``warn`` receives the warnings about departing from the training dynamics."""
     if n < 1:
         raise ConfigError(f"number of samples must be >= 1, got {n}")
     given = init if isinstance(init, torch.Tensor) else None
-    k, init, beta = resolve_sampling(model, k, None if given is not None else init, beta,
-                                     warn=lambda message: warnings.warn(message, DynamicsWarning, stacklevel=4))
+    warn = warn or (lambda message: warnings.warn(message, DynamicsWarning, stacklevel=4))
+    k, init, beta = resolve_sampling(model, k, None if given is not None else init, beta, warn)
     init = given if given is not None else init
+    if isinstance(init, str) and init in ("data", "profile") and data is None and (init == "data" or profile is None):
+        raise ConfigError(f"chains start from {'the data' if init == 'data' else 'the data profile'} (init={init!r}): "
+                          f"pass the data (--data FILE), or init='random'")
     stream = RandomStream.of(generator, model.device, seed)
     states = init_chains(n, model.length, model.q, init, data, weights, profile, stream.generator, model.device)
-    sampler = sampler or GibbsSampler(beta, order or recorded_order(model))
-    state, _ = sampler.step(model, sampler.init(model, states), k, stream)
-    return state.visible
+    return sample_trajectory(model, states, times if times is not None else [k], beta=beta, generator=stream,
+                             order=order or recorded_order(model), sampler=sampler)
 
 
 def recorded_order(model: EnergyModel) -> str:

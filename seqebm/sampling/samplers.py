@@ -47,7 +47,7 @@ class GibbsSampler:
         return ChainState(visible.to(device=model.device, dtype=torch.long), beta=self.beta)
 
     def step(self, model: EnergyModel, state: ChainState, n_steps: int, stream: RandomStream) -> tuple[ChainState, dict]:
-        visible, hidden = model.gibbs(state.visible, n_steps, beta=self.beta, stream=stream, order=self.order)
+        visible, hidden = model.gibbs(state.visible, n_steps, beta=float(state.beta), stream=stream, order=self.order)
         return state.replace(visible=visible, hidden=hidden, steps=state.steps + n_steps), {}
 
 

@@ -11,9 +11,9 @@ class ChainState:
     """Chains of a model at one moment.
 
     ``visible``: (N, L) long states. ``hidden``: statistics of the hidden units given ``visible`` (E[h | v], (N, H))
-    for models that have them, else None. ``beta``: the inverse temperature of every chain (a float), or one per
-    chain ((N,) tensor) for tempering. ``replica``: the ladder rung each chain sits on (tempering), else None.
-    ``steps``: Gibbs steps (sweeps) run since the chains were initialised.
+    for models that have them, else None. ``beta``: the inverse temperature the chains run at (Gibbs: one float;
+    tempering samplers keep one per chain, an (N,) tensor). ``replica``: for tempering samplers, the ladder rung each
+    chain sits on, else None. ``steps``: Gibbs steps (sweeps) run since the chains were initialised.
     """
 
     visible: torch.Tensor
@@ -29,8 +29,3 @@ class ChainState:
     def replace(self, **changes) -> "ChainState":
         """A copy with ``changes`` (the dataclass is frozen)."""
         return replace(self, **changes)
-
-    def head(self, n: int) -> "ChainState":
-        """The first ``n`` chains."""
-        pick = lambda t: t[:n] if isinstance(t, torch.Tensor) and t.ndim > 0 else t  # noqa: E731
-        return ChainState(self.visible[:n], pick(self.hidden), pick(self.beta), pick(self.replica), self.steps)

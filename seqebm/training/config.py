@@ -6,8 +6,9 @@ options left to "choose" (``None``) are filled from the other options and the da
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from seqebm.errors import ConfigError
 from seqebm.models.hidden import HIDDEN_UNITS
@@ -22,31 +23,40 @@ DEFAULT_LR = {"adam": 0.02, "sgd": 0.05}
 
 
 # ---------------------------------------------------------------------------------------------- constraints
-def choice(values) -> Callable[[str, Any], None]:
+def choice(values: tuple | Mapping) -> Callable[[str, Any], None]:
+    """One of ``values``; a registry (mapping) is read when checking, so later registrations count."""
     def check(name: str, value) -> None:
-        if value not in values:
+        if not isinstance(value, str) or value not in values:
             raise ConfigError(f"unknown {name} {value!r}: use one of {', '.join(values)}")
     return check
 
 
+def _integer_value(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _real_value(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def positive_int(name: str, value) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not _integer_value(value) or value < 1:
         raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
 def positive(name: str, value) -> None:
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
+    if not (_real_value(value) and value > 0):
         raise ConfigError(f"{name} must be > 0, got {value}")
 
 
 def non_negative(name: str, value) -> None:
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0):
+    if not (_real_value(value) and value >= 0):
         raise ConfigError(f"{name} must be >= 0, got {value}")
 
 
 def interval(low: float, high: float, closed_low: bool, closed_high: bool) -> Callable[[str, Any], None]:
     def check(name: str, value) -> None:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = _real_value(value)
         ok = ok and (value >= low if closed_low else value > low) and (value <= high if closed_high else value < high)
         if not ok:
             text = f"{'[' if closed_low else '('}{low:g}, {high:g}{']' if closed_high else ')'}"
@@ -78,13 +88,13 @@ class TrainConfig:
     """Everything that defines a training run. ``None`` means "choose from the other options and the data"."""
 
     model: str | None = option(None, "potts or rbm (default: potts for MSAs and narrow data, rbm for wide binary data).",
-                               choice(tuple(MODELS)), dynamics=True, nullable=True)
+                               choice(MODELS), dynamics=True, nullable=True)
     hidden: int = option(100, "RBM hidden units.", positive_int, dynamics=True)
-    hidden_type: str = option("bernoulli", f"RBM hidden-unit type: {', '.join(HIDDEN_UNITS)}.", choice(tuple(HIDDEN_UNITS)),
+    hidden_type: str = option("bernoulli", f"RBM hidden-unit type: {', '.join(HIDDEN_UNITS)}.", choice(HIDDEN_UNITS),
                               dynamics=True)
     regime: str = option("rdm", "rdm (out of equilibrium, fast generator), cd, pcd, or eq (equilibrium).",
-                         choice(tuple(REGIMES)), dynamics=True)
-    sampler: str = option("gibbs", f"Markov chain sampler: {', '.join(SAMPLERS)}.", choice(tuple(SAMPLERS)), dynamics=True)
+                         choice(REGIMES), dynamics=True)
+    sampler: str = option("gibbs", f"Markov chain sampler: {', '.join(SAMPLERS)}.", choice(SAMPLERS), dynamics=True)
     k: int = option(10, "Gibbs steps per update (eq: the starting value).", positive_int, dynamics=True)
     n_chains: int | None = option(None, "Number of chains (default: the smallest of 5,000 / 10,000 / 20,000 whose Pearson "
                                   "ceiling clears the target).", positive_int, ("--chains",), dynamics=True, nullable=True)
@@ -125,6 +135,10 @@ class TrainConfig:
                                       "process with N blocks reproduces an N-process run.", positive_int, dynamics=True,
                                       nullable=True)
 
+    def __post_init__(self) -> None:
+        if self.target_pearson == 0:  # "no target", as on the command line
+            object.__setattr__(self, "target_pearson", None)
+
     # ------------------------------------------------------------------ validation and resolution
     def validate(self) -> "TrainConfig":
         """Check every option against the table and the rules between options; returns self, unchanged."""
@@ -140,7 +154,7 @@ class TrainConfig:
 
     def resolve(self, data_kind: str | None = None, data_length: int | None = None) -> "TrainConfig":
         """A validated copy with the model chosen for the data (when ``model`` is None), the learning rate for the
-        optimizer and the L2 penalty for the model and regime filled in; a target of 0 means none."""
+        optimizer and the L2 penalty for the model and regime filled in."""
         self.validate()
         model = self.model or default_model(data_kind or "msa", data_length or 0)
         persistent = REGIMES[self.regime].persistent
@@ -149,7 +163,6 @@ class TrainConfig:
             model=model,
             lr=self.lr if self.lr is not None else DEFAULT_LR[self.optimizer],
             l2=self.l2 if self.l2 is not None else (model_class(model).persistent_l2 if persistent else 0.0),
-            target_pearson=self.target_pearson or None,
         ).validate()
 
     def to_dict(self) -> dict:
@@ -161,9 +174,6 @@ class TrainConfig:
         unknown = set(values) - set(option_names())
         if unknown:
             raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}")
-        values = dict(values)
-        if values.get("target_pearson") == 0:
-            values["target_pearson"] = None
         return cls(**values).validate()
 
     def with_options(self, **options) -> "TrainConfig":
@@ -172,7 +182,7 @@ class TrainConfig:
 
 
 def _integer(name: str, value) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not _integer_value(value):
         raise ConfigError(f"{name} must be an integer, got {value!r}")
 
 

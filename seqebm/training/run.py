@@ -3,6 +3,7 @@ optimiser, data, regime, the typed training state and the log), and its two ways
 checkpoint."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -73,8 +74,8 @@ class Run:
         cfg, ds = self.config, self.data.dataset
         training = {**cfg.to_dict(), "n_chains": self.n_chains, "chain_blocks": self.n_blocks,
                     "processes": self.comm.world_size, "lr_changes": self.lr_changes}
-        data = DataRecord(ds.source, ds.kind, ds.n_sequences, ds.length, ds.q, ds.effective_size,
-                          list(ds.shape) if ds.shape else None)
+        source = str(Path(ds.source).resolve()) if ds.source and Path(ds.source).exists() else ds.source
+        data = DataRecord(source, ds.kind, ds.n_sequences, ds.length, ds.q, ds.effective_size, list(ds.shape) if ds.shape else None)
         return RunRecord(training, data, self.state)
 
 
@@ -119,6 +120,7 @@ def _continued(checkpoint: Checkpoint, blocks: list[int], streams: list[RandomSt
     cfg, n_blocks, warn = common["config"], common["n_blocks"], common["warn"]
     model = checkpoint.model
     record = RunRecord.from_metadata(model.metadata)
+    _check_same_data(common["data"].dataset, record.data)
     state = record.state or TrainingState()
     lr_changes = _check_same_dynamics(cfg, n_blocks, record.training, state.update, warn)
     per_block = int(record.training["n_chains"]) // n_blocks
@@ -144,9 +146,24 @@ def _check_same_dynamics(cfg: TrainConfig, n_blocks: int, saved: dict, update: i
         if key == "lr" and saved.get("lr", value) != value:
             warn(f"resuming at update {update} with lr={value} (the run so far used {saved['lr']})")
             lr_changes.append({"update": int(update), "lr": value})
-        elif key in saved and saved[key] != value and not (key == "n_chains" and cfg.n_chains is None):
+        elif key in saved and saved[key] != value:
             raise ConfigError(f"cannot resume with {key}={value!r}: the run was trained with {saved[key]!r}")
     return lr_changes
+
+
+def _check_same_data(dataset: SequenceDataset, recorded: DataRecord | None) -> None:
+    """A run continues on the data it was trained on: same size, length, states and effective size."""
+    if recorded is None or recorded.N == 0:
+        return
+    here = (dataset.n_sequences, dataset.length, dataset.q)
+    there = (recorded.N, recorded.L, recorded.q)
+    same_weight = math.isclose(dataset.effective_size, recorded.M_eff, rel_tol=1e-6)
+    if here != there or not same_weight:
+        raise ConfigError(
+            f"the data (N={here[0]}, L={here[1]}, q={here[2]}, M_eff={dataset.effective_size:.1f}) are not those the run "
+            f"was trained on (N={there[0]}, L={there[1]}, q={there[2]}, M_eff={recorded.M_eff:.1f}, {recorded.source or 'no file'}): "
+            f"pass the training data"
+        )
 
 
 def data_source(out_dir: Path, record: RunRecord) -> str:

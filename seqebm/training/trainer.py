@@ -11,7 +11,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -19,11 +19,12 @@ import pandas as pd
 import torch
 
 from seqebm.device import resolve_device
-from seqebm.errors import InputError, SeqebmError, TrainingDiverged
+from seqebm.errors import ConfigError, InputError, SeqebmError, TrainingDiverged
 from seqebm.io.dataset import SequenceDataset
 from seqebm.io.load import load_dataset
 from seqebm.models.base import EnergyModel
 from seqebm.models.files import save_model
+from seqebm.models.record import RunRecord
 from seqebm.training.config import TrainConfig, option_names
 from seqebm.training.curves import plot_training_curve
 from seqebm.training.parallel import Communicator, combine
@@ -33,7 +34,8 @@ from seqebm.training.persistence import (
 from seqebm.training.run import Run, begin, data_source
 
 MONITOR_EVERY = 10  # updates between Pearson measurements when the chain statistics do not contain the pair frequencies
-NOT_RESUMED = ("device",)  # options a resumed run takes from where it runs, not from its checkpoint
+# options a resumed run takes from where it runs, not from its checkpoint: the device, and the time budget (per launch)
+NOT_RESUMED = ("device", "max_seconds")
 
 
 class TrainingInterrupted(SeqebmError):
@@ -57,7 +59,8 @@ class Trainer:
     """Configure, then ``fit(dataset)``. With ``out_dir`` it writes model.npz, checkpoint.npz, log.csv and a curve.
 
     Options are :class:`TrainConfig` fields, given as a config and/or keywords (keywords win). On resume, the options
-    not given here are taken from the checkpoint (:meth:`resume`)."""
+    not given here are taken from the checkpoint (:meth:`resume`): every field of a ``config`` object counts as given,
+    and so does every keyword."""
 
     def __init__(
         self,
@@ -70,9 +73,8 @@ class Trainer:
     ) -> None:
         base = config or TrainConfig()
         self.config = base.with_options(**options) if options else base.validate()
-        defaults = TrainConfig()
-        self._given = {f.name: getattr(self.config, f.name) for f in fields(TrainConfig)
-                       if f.name in options or getattr(base, f.name) != getattr(defaults, f.name)}
+        given = option_names() if config is not None else tuple(options)
+        self._given = {name: getattr(self.config, name) for name in given}
         self.out_dir = None if out_dir is None else Path(out_dir)
         self.callback = callback
         self.warn = warn or (lambda message: print(f"warning: {message}"))
@@ -86,6 +88,8 @@ class Trainer:
         given (a new ``lr`` is a learning-rate schedule; other changes of the dynamics are refused). ``dataset``
         defaults to the data file the checkpoint records. Trainer arguments (callback, warn, comm) pass through."""
         extra = {k: options.pop(k) for k in ("callback", "warn", "comm", "config") if k in options}
+        if out_dir is None:
+            raise ConfigError("nothing to resume: give the output folder of the run (out_dir)")
         if dataset is None:
             dataset = data_source(Path(out_dir), checkpoint_record(Path(out_dir)))
         if not isinstance(dataset, SequenceDataset):
@@ -122,7 +126,7 @@ class Trainer:
         """The run's options: those given, the rest from the checkpoint when resuming, resolved for the data."""
         if checkpoint is None:
             return self.config.resolve(dataset.kind, dataset.length)
-        saved = checkpoint.model.metadata.get("training", {})
+        saved = RunRecord.from_metadata(checkpoint.model.metadata).training
         recorded = {k: v for k, v in saved.items() if k in option_names() and k not in NOT_RESUMED}
         return TrainConfig.from_dict({**recorded, **self._given}).resolve(dataset.kind, dataset.length)
 
@@ -141,7 +145,7 @@ class Trainer:
         grad_norm = math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
         run.optimizer.step(model.tensors(), grads)
         run.blocks = evolved  # persistent regimes continue from them; the others keep the last set for the result
-        self._check_divergence(model, update)
+        self._check_divergence(model, update, cfg.divergence_bound)
         run.regime.after_update(run, update)
         seconds = time.perf_counter() - clock
         row = {"update": update, "seconds": round(seconds, 3), "pearson": run.pearson, "slope": run.slope,
@@ -150,13 +154,13 @@ class Trainer:
         if self.callback:
             self.callback({**row, "max_updates": cfg.max_updates, "ceiling": run.state.pearson_ceiling,
                            "label": f"{cfg.model} {cfg.regime}-{cfg.k}"})
-        done = self._stop_reason(run, update, seconds)
+        stop_signal, done = self._stop_reason(run, update, seconds)
         run.state.update, run.state.seconds, run.state.pearson = update, seconds, run.pearson
-        if self._stop_signal or done or update % cfg.checkpoint_every == 0 or update == cfg.max_updates:
+        if stop_signal or done or update % cfg.checkpoint_every == 0 or update == cfg.max_updates:
             self._checkpoint(run)
-        if self._stop_signal:
+        if stop_signal:
             where = f"; checkpoint written to {self.out_dir / CHECKPOINT}" if self.out_dir else ""
-            raise TrainingInterrupted(f"interrupted by signal {self._stop_signal} at update {update}{where}")
+            raise TrainingInterrupted(f"interrupted by signal {stop_signal} at update {update}{where}")
         return done
 
     def _batch_per_block(self, run: Run) -> int | None:
@@ -182,16 +186,17 @@ class Trainer:
         if freqs is not None:
             run.pearson, run.slope = run.target.of_frequencies(*freqs)
 
-    def _stop_reason(self, run: Run, update: int, seconds: float) -> str | None:
-        """Stop decisions that differ between processes (signals, clocks) are agreed on with one all-reduce."""
+    def _stop_reason(self, run: Run, update: int, seconds: float) -> tuple[int, str | None]:
+        """(signal to stop on, stop reason). Decisions that differ between processes (signals, clocks) are agreed on
+        with one all-reduce, and only the agreed values are acted on, so every process takes the same collectives;
+        a signal that arrives later is kept for the next update."""
         cfg = run.config
         flags = torch.tensor([float(self._stop_signal or 0), float(cfg.max_seconds is not None and seconds >= cfg.max_seconds)],
                              device=run.model.device)
         stop_signal, out_of_time = (int(v) for v in self.comm.all_reduce_(flags, op="max").tolist())
-        self._stop_signal = stop_signal or None
         if cfg.target_pearson is not None and run.pearson >= cfg.target_pearson:
-            return run.regime.at_target(run, update)
-        return "max_seconds" if out_of_time else None
+            return stop_signal, run.regime.at_target(run, update)
+        return stop_signal, "max_seconds" if out_of_time else None
 
     def _finish(self, run: Run, stopped: str, clock: float) -> TrainingResult:
         model, state = run.model, run.state
@@ -229,10 +234,9 @@ class Trainer:
         if self.comm.is_writer:
             run.model.metadata.update(run.record().to_metadata())
             write_checkpoint(self.out_dir / CHECKPOINT, run.model, all_chains, rng_states, run.optimizer.state_arrays(), run.rows)
-            self._last_good = run.state.update
+        self._last_good = run.state.update
 
-    def _check_divergence(self, model: EnergyModel, update: int) -> None:
-        bound = self.config.divergence_bound
+    def _check_divergence(self, model: EnergyModel, update: int, bound: float) -> None:
         for name, tensor in model.tensors().items():
             if not bool(torch.isfinite(tensor).all()):
                 problem = "NaN/inf"
