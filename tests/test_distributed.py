@@ -111,3 +111,17 @@ def test_distributed_without_torchrun_environment_is_a_clear_error(tiny_msa, tmp
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 1
     assert "torchrun --nproc-per-node" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_tempering_replicas_are_chain_blocks_across_processes(tiny_msa, tmp_path):
+    """PTT in eq training with 2 gloo processes (each holding one block of chains with its own ladder of chains; the
+    ladder of models decided from all-reduced swap counts) gives the parameters and ladder of one process with 2 blocks."""
+    extra = ("--regime", "eq", "--sampler", "ptt", "--mix-check-every", "3", "--mix-chains", "100", "--max-sweeps", "16")
+    proc = _fit(tiny_msa, tmp_path / "dist", 8, *extra, processes=2)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    single = _fit(tiny_msa, tmp_path / "single", 8, *extra)
+    assert single.returncode == 0, single.stderr[-3000:]
+    _assert_same_parameters(tmp_path / "dist" / "model.npz", tmp_path / "single" / "model.npz")
+    a, b = load_model(tmp_path / "dist" / "model.npz"), load_model(tmp_path / "single" / "model.npz")
+    assert a.metadata["training_state"]["ladder"] == b.metadata["training_state"]["ladder"]
+    assert a.metadata["training_state"]["ladder"]["rungs"] >= 2 and sorted(a.sampler_state) == sorted(b.sampler_state)

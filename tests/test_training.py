@@ -119,7 +119,7 @@ def test_rbm_rdm_training_improves_and_records_dynamics():
                  target_pearson=None, reweight=False, seed=0, device="cpu")
     assert result.log["pearson"].iloc[0] < 0.5
     assert result.pearson > 0.8
-    assert result.model.metadata["sampling"] == {"k": 10, "init": "random", "beta": 1.0, "equilibrium": False}
+    assert result.model.metadata["sampling"] == {"k": 10, "init": "random", "beta": 1.0, "equilibrium": False, "sampler": "gibbs"}
     assert result.model.metadata["training"]["regime"] == "rdm"
 
 

@@ -22,6 +22,8 @@ def fit(
     file: Path = typer.Argument(..., help="Training data: MSA, genotype matrix, spin matrix or images."),
     alphabet: Optional[str] = typer.Option(None, "--alphabet", help="protein, rna, dna, binary or a symbol string."),
     format: Optional[str] = typer.Option(None, "--format", help="Override input format detection."),
+    test: Optional[Path] = typer.Option(None, "--test", help="Held-out sequences: their log-likelihood is logged where "
+                                        "the sampler estimates log Z (tempering)."),
     out: Path = typer.Option(Path("seqebm_run"), "--out", help="Output folder."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its checkpoint, with the options "
                                 "it was started with unless given here."),
@@ -38,6 +40,7 @@ def fit(
         if not comm.is_writer:
             out_console = Console(quiet=True)
     data = load_dataset(file, format=format, alphabet=alphabet)
+    test_data = None if test is None else load_dataset(test, format=format, alphabet=alphabet or data.alphabet)
     where = f", {comm.world_size} processes" if comm else ""
     out_console.print(f"data: {file} ({data.kind}, N={data.n_sequences}, L={data.length}, q={data.q}{where})", highlight=False)
     progress = Progress(
@@ -54,8 +57,8 @@ def fit(
     trainer_args = dict(callback=on_update, warn=warn if out_console is console else (lambda message: None), comm=comm)
     try:
         with progress:
-            result = Trainer.resume(out, data, **trainer_args, **given) if resume else \
-                Trainer(out_dir=out, **trainer_args, **given).fit(data)
+            result = Trainer.resume(out, data, test=test_data, **trainer_args, **given) if resume else \
+                Trainer(out_dir=out, **trainer_args, **given).fit(data, test=test_data)
     except TrainingInterrupted as exc:
         if out_console is console:
             err_console.print(f"{exc}; continue with: seqebm fit {file} --out {out} --resume", soft_wrap=True, highlight=False)

@@ -25,13 +25,15 @@ def sample(
     data: Optional[Path] = typer.Option(None, "--data", help="Data file for --init data/profile."),
     beta: Optional[float] = typer.Option(None, "--beta", help="Inverse temperature (default: the training one)."),
     times: Optional[str] = typer.Option(None, "--times", help="Comma-separated times: write a snapshot at each."),
+    sampler: Optional[str] = typer.Option(None, "--sampler", help="gibbs, pt or ptt (default: the one the model was "
+                                          "trained with; ptt uses the ladder saved in the model file)."),
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("auto", "--device"),
     out: Path = typer.Option(Path("samples.fasta"), "--out", help="Output file (.fasta, .hapt, .csv or .npy)."),
 ) -> None:
     """Generate samples, by default with the dynamics the model was trained with."""
     for path in generate(model_file, k=k, n=n, init=init, data=data, beta=beta, times=times, seed=seed, device=device,
-                         out=out, warn=warn):
+                         out=out, warn=warn, sampler=sampler):
         console.print(f"wrote {path}", highlight=False)
 
 
@@ -47,6 +49,7 @@ def generate(
     device: str = "auto",
     out: str | Path = "samples.fasta",
     warn: Callable[[str], None] = print,
+    sampler: str | None = None,
 ) -> list[Path]:
     """Sample ``n`` sequences and write them (one file per time with ``times``). Returns the written paths."""
     dev = resolve_device(device)
@@ -58,7 +61,7 @@ def generate(
             raise ConfigError(f"data are L={ds.length}, q={ds.q}; the model is L={model.length}, q={model.q}")
         data_states, data_weights = ds.tensor(dev), ds.weights_tensor(dev)
     snaps = sample_snapshots(model, n, None if times is None else _parse_times(times), k, init, beta, seed, data_states,
-                             data_weights, warn=warn)
+                             data_weights, sampler=sampler, warn=warn)
     record = RunRecord.from_metadata(model.metadata)
     shape = record.data.image_shape if record.data else None
     out = Path(out)

@@ -3,7 +3,8 @@
 A model is a set of named parameter tensors with an alphabet and metadata, plus:
 
 - ``free_energy(states, beta)``: the energy of visible states with any hidden units summed out (the energy itself
-  for a Potts model); p(x) is proportional to exp(-beta F(x));
+  for a Potts model); p(x) is proportional to exp(-beta F(x)); ``log_weight(states, beta)`` = -beta F(x), the log of
+  the unnormalised probability, finite at beta = 0 too (what tempering swaps and log Z estimates use);
 - ``statistics(states, weights, pseudocount, hidden)``: the weighted sufficient statistics of a batch, one tensor per
   parameter (the log-likelihood gradient is data statistics minus model statistics);
 - ``gradient(data, chains, l1, l2, centered)``: that gradient (with regularisation) as one tensor per parameter;
@@ -18,6 +19,7 @@ Callers use the contract, never the class: a new model is a new subclass registe
 from __future__ import annotations
 
 import copy
+import math
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
@@ -39,6 +41,9 @@ class EnergyModel(ABC):
 
     alphabet: Alphabet
     metadata: dict
+    # the state of the sampler the model was trained with (a tempering ladder: saved models, temperatures), kept
+    # with it in model files so that sampling can use it
+    sampler_state: dict[str, torch.Tensor]
 
     def _init_common(self, alphabet: str | Alphabet | None, q: int, metadata: dict | None) -> None:
         if alphabet is None:
@@ -47,6 +52,7 @@ class EnergyModel(ABC):
         if self.alphabet.q != q:
             raise ConfigError(f"alphabet {self.alphabet.symbols!r} has {self.alphabet.q} states, the model {q}")
         self.metadata = dict(metadata or {})
+        self.sampler_state = {}
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -64,6 +70,24 @@ class EnergyModel(ABC):
     def free_energy(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
         """F(x) of (N, L) visible states -> (N,): p(x) is proportional to exp(-beta F(x)) (F is beta-dependent
         only through summed-out hidden units)."""
+
+    def log_weight(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
+        """log of the unnormalised probability of (N, L) visible states at inverse temperature ``beta``: (N,)."""
+        return -beta * self.free_energy(states, beta)
+
+    def exact_sample(self, n: int, beta: float, generator: torch.Generator | None = None) -> torch.Tensor | None:
+        """``n`` independent exact samples at ``beta`` where the model is exactly sampleable there (every model at
+        beta = 0: uniform states), else None."""
+        if beta == 0:
+            return torch.randint(0, self.q, (n, self.length), generator=generator, device=self.device)
+        return None
+
+    def exact_log_partition(self, beta: float) -> float | None:
+        """log Z at ``beta`` where it is known in closed form (every model at beta = 0), else None."""
+        if beta == 0:
+            one = torch.zeros(1, self.length, dtype=torch.long, device=self.device)
+            return self.length * math.log(self.q) + float(self.log_weight(one, 0.0)[0])
+        return None
 
     @abstractmethod
     def statistics(self, states: torch.Tensor, weights: torch.Tensor | None = None, pseudocount: float = 0.0,
@@ -83,6 +107,12 @@ class EnergyModel(ABC):
         """``n_steps`` Gibbs steps (sweeps) from (N, L) states at inverse temperature ``beta``: (new (N, L) long
         states, hidden-unit statistics of the final states or None). ``order`` is the site order where sites are
         updated one at a time."""
+
+    def gibbs_ladder(self, models: list["EnergyModel"], betas: list[float], states: torch.Tensor, n_steps: int,
+                     stream: RandomStream, order: str = "sequential") -> torch.Tensor:
+        """Gibbs steps of several models of this class at once (the rungs of a tempering ladder): ``states[r]``
+        ((R, N, L)) runs under ``models[r]`` at ``betas[r]``. Models override it to share work across rungs."""
+        return torch.stack([m.gibbs(x, n_steps, b, stream, order)[0] for m, b, x in zip(models, betas, states)])
 
     @abstractmethod
     def pairwise_model(self, states: torch.Tensor | None = None):

@@ -33,7 +33,8 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, No
 def model_to_bytes(model: EnergyModel, extra_arrays: dict[str, np.ndarray] | None = None) -> bytes:
     """Serialise ``model`` (and optional extra numeric arrays, e.g. persistent chains) to bytes."""
     tensors = {name: t.detach().cpu().numpy() for name, t in model.tensors().items()}
-    extra = {f"extra/{k}": np.asarray(v) for k, v in (extra_arrays or {}).items()}
+    sampler = {f"sampler/{k}": v.detach().cpu().numpy() for k, v in model.sampler_state.items()}
+    extra = {f"extra/{k}": np.asarray(v) for k, v in {**sampler, **(extra_arrays or {})}.items()}
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -163,8 +164,10 @@ def load_model(
         model = cls.from_file(params, alphabet, user_meta, structure)
     except Exception as exc:  # shape, dtype or symmetry inconsistencies, unknown unit types: never a deep traceback
         raise ModelFileError(f"inconsistent parameters ({' '.join(str(exc).split())})", path=path) from None
+    model.sampler_state = {n[len("extra/sampler/"):]: torch.as_tensor(a).to(dev) for n, a in arrays.items()
+                           if n.startswith("extra/sampler/")}
     if with_extra:
-        extra = {n[len("extra/"):]: a for n, a in arrays.items() if n.startswith("extra/")}
+        extra = {n[len("extra/"):]: a for n, a in arrays.items() if n.startswith("extra/") and not n.startswith("extra/sampler/")}
         return model, extra
     return model
 

@@ -5,7 +5,7 @@ A hidden unit mu with potential U_mu(h) receives the field x_mu = beta (c_mu + I
 the field, the unit is distributed as p(h | x) proportional to exp(-beta U_mu(h) + h x_mu); everything the rest of
 seqebm needs follows from its cumulant generating function Gamma(x) = log sum_h exp(-beta U(h) + h x):
 
-- ``log_partition``: sum over units of Gamma(x) / beta (the hidden part of the free energy F(v));
+- ``cumulant``: sum over units of Gamma(x), and ``log_partition`` = cumulant / beta (the hidden part of -F(v));
 - ``mean`` and ``variance``: Gamma'(x) and Gamma''(x), the moments the gradient and the effective couplings use;
 - ``sample_``: an exact draw of h given x;
 - ``parameter_statistics``: the statistics of the unit's own parameters beyond c (none for Bernoulli units).
@@ -33,8 +33,12 @@ class HiddenUnits(ABC):
     extra_parameters: ClassVar[dict[str, float]] = {}
 
     @abstractmethod
+    def cumulant(self, field: torch.Tensor, params: dict[str, torch.Tensor], beta: float = 1.0) -> torch.Tensor:
+        """sum_mu Gamma(x_mu) for (N, H) fields: (N,) (finite at beta = 0)."""
+
     def log_partition(self, field: torch.Tensor, params: dict[str, torch.Tensor], beta: float = 1.0) -> torch.Tensor:
-        """sum_mu Gamma(x_mu) / beta for (N, H) fields: (N,)."""
+        """sum_mu Gamma(x_mu) / beta for (N, H) fields: (N,), the hidden part of -F(v)."""
+        return self.cumulant(field, params, beta) / beta
 
     @abstractmethod
     def mean(self, field: torch.Tensor, params: dict[str, torch.Tensor], beta: float = 1.0) -> torch.Tensor:
@@ -64,8 +68,8 @@ class BernoulliHidden(HiddenUnits):
 
     kind = "bernoulli"
 
-    def log_partition(self, field, params, beta=1.0):
-        return F.softplus(field).sum(1) / beta
+    def cumulant(self, field, params, beta=1.0):
+        return F.softplus(field).sum(1)
 
     def mean(self, field, params, beta=1.0):
         return torch.sigmoid(field)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-from seqebm.encoding import check_states, one_hot
+from seqebm.encoding import check_states
 from seqebm.errors import ConfigError, ShapeError
 from seqebm.io.alphabets import Alphabet
 from seqebm.models.base import EnergyModel
-from seqebm.models.potts_gibbs import potts_gibbs
-from seqebm.rng import RandomStream
+from seqebm.models.potts_gibbs import potts_gibbs, potts_gibbs_ladder
+from seqebm.rng import RandomStream, sample_categorical
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
 
 # Persistent chains never visit most rare residue pairs; the data still gives them a frequency (one sequence, or the
@@ -108,24 +109,29 @@ class Potts(EnergyModel):
 
     # ---- energies
     def energy(self, states: torch.Tensor, chunk_size: int = 4096) -> torch.Tensor:
-        """E(x) for (N, L) integer states -> (N,)."""
+        """E(x) for (N, L) integer states -> (N,). The pair term is a gather-sum of the L coupling rows J[j, x_j] of
+        each sequence (about N L^2 q operations, as one Gibbs sweep, not the N (L q)^2 of a one-hot product)."""
         states = check_states(states, self.length, self.q).to(self.device)
-        length, q = self.length, self.q
-        jmat = self.couplings.reshape(length * q, length * q)
+        sites = torch.arange(self.length, device=self.device)
         out = []
         for start in range(0, states.shape[0], chunk_size):
             x = states[start : start + chunk_size]
-            field_term = self.fields[torch.arange(length, device=x.device), x].sum(1)
-            oh = one_hot(x, q, self.dtype).reshape(x.shape[0], -1)
-            pair_term = 0.5 * ((oh @ jmat) * oh).sum(1)
+            index = x + sites * self.q
+            field_term = self.fields[sites, x].sum(1)
+            pair_term = 0.5 * self._coupling_sums(index).gather(1, index).sum(1)
             out.append(-field_term - pair_term)
         return torch.cat(out) if out else torch.zeros(0, device=self.device, dtype=self.dtype)
 
     def local_fields(self, states: torch.Tensor) -> torch.Tensor:
         """(N, L, q): h_i(a) + sum_j J_ij(a, x_j), the conditional log-odds of each site given the others."""
         states = check_states(states, self.length, self.q).to(self.device)
-        oh = one_hot(states, self.q, self.dtype).reshape(states.shape[0], -1)
-        return self.fields + (oh @ self.couplings.reshape(self.length * self.q, -1)).reshape(-1, self.length, self.q)
+        index = states + torch.arange(self.length, device=self.device) * self.q
+        return self.fields + self._coupling_sums(index).reshape(-1, self.length, self.q)
+
+    def _coupling_sums(self, index: torch.Tensor) -> torch.Tensor:
+        """sum_j J[j, x_j, :, :] flattened to (N, L q), for flat indices j q + x_j of (N, L) states."""
+        width = self.length * self.q
+        return F.embedding_bag(index, self.couplings.reshape(width, width), mode="sum")
 
     # ---- gauge
     def zero_sum_gauge(self) -> "Potts":
@@ -151,6 +157,27 @@ class Potts(EnergyModel):
     def free_energy(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
         """The energy: a Potts model has no hidden units to sum out."""
         return self.energy(states)
+
+    def log_weight(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
+        return -beta * self.energy(states)
+
+    @property
+    def independent(self) -> bool:
+        """True when every coupling is zero (an independent-site, "profile" model)."""
+        return not bool(self.couplings.any())
+
+    def exact_sample(self, n: int, beta: float, generator: torch.Generator | None = None) -> torch.Tensor | None:
+        """Uniform states at beta = 0; independent draws per site for a model without couplings."""
+        if beta != 0 and not self.independent:
+            return None
+        probabilities = torch.softmax(beta * self.fields.double(), dim=1).to(self.dtype)
+        u = torch.rand(n, self.length, generator=generator, device=self.device, dtype=self.dtype)
+        return sample_categorical(torch.log(probabilities.clamp_min(1e-30)).expand(n, -1, -1), u)
+
+    def exact_log_partition(self, beta: float) -> float | None:
+        if beta != 0 and not self.independent:
+            return None
+        return float(torch.logsumexp(beta * self.fields.double(), dim=1).sum())
 
     def statistics(self, states: torch.Tensor, weights: torch.Tensor | None = None, pseudocount: float = 0.0,
                    hidden: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
@@ -183,6 +210,12 @@ class Potts(EnergyModel):
         """``n_steps`` sweeps of single-site Gibbs updates in ``order`` (see :mod:`seqebm.models.potts_gibbs`)."""
         stream = RandomStream.of(stream, self.device)
         return potts_gibbs(self.fields, self.couplings, states, n_steps, beta, order, stream), None
+
+    def gibbs_ladder(self, models: list["Potts"], betas: list[float], states: torch.Tensor, n_steps: int,
+                     stream: RandomStream, order: str = "sequential") -> torch.Tensor:
+        """All rungs in one stacked kernel (:func:`~seqebm.models.potts_gibbs.potts_gibbs_ladder`)."""
+        return potts_gibbs_ladder([m.fields for m in models], [m.couplings for m in models], betas, states, n_steps,
+                                  order, RandomStream.of(stream, self.device))
 
     def pairwise_model(self, states: torch.Tensor | None = None) -> "Potts":
         return self

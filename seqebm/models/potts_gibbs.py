@@ -50,25 +50,43 @@ def potts_gibbs(
 
     Every site update draws x_i from p(x_i = a | x_-i) proportional to exp(beta (h_i(a) + sum_j J_ij(a, x_j))) exactly.
     """
+    return potts_gibbs_ladder([fields], [couplings], [beta], states[None], n_sweeps, order, stream)[0]
+
+
+@torch.no_grad()
+def potts_gibbs_ladder(
+    fields: list[torch.Tensor],
+    couplings: list[torch.Tensor],
+    betas: list[float],
+    states: torch.Tensor,
+    n_sweeps: int,
+    order: str,
+    stream: RandomStream,
+) -> torch.Tensor:
+    """Gibbs sweeps of R Potts models at once (a tempering ladder): rung r is (fields[r], couplings[r]) at betas[r]
+    and holds the chains ``states[r]`` ((R, N, L) integer states). The R coupling tables are stacked, so every site
+    update of every chain of every rung is one gather-sum (a rung's chains index its own block of rows): the fixed
+    cost per site update is paid once per ladder, not once per rung."""
     if n_sweeps < 0:
         raise ConfigError(f"number of sweeps must be >= 0, got {n_sweeps}")
-    device = fields.device
+    device = fields[0].device
     states = states.to(device=device, dtype=torch.long).clone()
-    if n_sweeps == 0 or states.shape[0] == 0:
+    n_rungs, n_chains, length = states.shape
+    if n_sweeps == 0 or n_chains == 0:
         return states
-    n_chains, length = states.shape
-    q = fields.shape[1]
-    table = coupling_table(couplings)
-    if beta != 1.0:
-        table, fields = table * beta, fields * beta
+    q = fields[0].shape[1]
+    table = torch.cat([coupling_table(j) * b for j, b in zip(couplings, betas)], dim=1)  # (L, R L q, q)
+    field_stack = torch.stack([h * b for h, b in zip(fields, betas)])  # (R, L, q)
     offsets = torch.arange(length, device=device) * q
-    index = states + offsets  # row of the table each (chain, site) points to
+    rung_offsets = torch.arange(n_rungs, device=device)[:, None, None] * (length * q)
+    index = (states + offsets + rung_offsets).reshape(n_rungs * n_chains, length)  # table row of each (chain, site)
+    chain_offsets = rung_offsets.reshape(n_rungs, 1).expand(n_rungs, n_chains).reshape(-1)
     sites = site_schedule(length, n_sweeps, order, stream.generator, device).tolist()
-    uniforms = torch.empty(length, n_chains, device=device, dtype=fields.dtype)
+    uniforms = torch.empty(length, n_rungs * n_chains, device=device, dtype=field_stack.dtype)
     stream.prepare()
     for step, i in enumerate(sites):
         if step % length == 0:
             stream.uniform_(uniforms)
-        logits = F.embedding_bag(index, table[i], mode="sum") + fields[i]
-        index[:, i] = sample_categorical(logits, uniforms[step % length]) + offsets[i]
-    return index - offsets
+        logits = F.embedding_bag(index, table[i], mode="sum").view(n_rungs, n_chains, q) + field_stack[:, i, None, :]
+        index[:, i] = sample_categorical(logits.view(-1, q), uniforms[step % length]) + offsets[i] + chain_offsets
+    return (index - chain_offsets[:, None] - offsets).reshape(n_rungs, n_chains, length)

@@ -115,6 +115,12 @@ class RBM(EnergyModel):
         field = beta * (self.hidden_bias + self.hidden_input(v))
         return -self.visible.bias_term(v, self.visible_bias) - self.hidden.log_partition(field, self._unit_parameters(), beta)
 
+    def log_weight(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
+        """-beta F(v) = beta sum_i b_i(v_i) + sum_mu Gamma(beta (c_mu + I_mu(v))), finite at beta = 0."""
+        v = self.visible_tensor(states)
+        field = beta * (self.hidden_bias + self.hidden_input(v))
+        return beta * self.visible.bias_term(v, self.visible_bias) + self.hidden.cumulant(field, self._unit_parameters(), beta)
+
     def hidden_probabilities(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
         """E[h_mu | v] (for Bernoulli units p(h_mu = 1 | v) = sigmoid(beta (c_mu + I_mu(v)))): (N, H)."""
         return self.hidden.mean(self._hidden_field(states, beta), self._unit_parameters(), beta)

@@ -15,13 +15,14 @@ FALLBACK_SAMPLING = {"k": 1000, "init": "random", "beta": 1.0, "equilibrium": Fa
 
 @dataclass(frozen=True)
 class SamplingDefaults:
-    """Sampling dynamics that reproduce what training measured: ``k`` steps from ``init`` at ``beta``;
-    ``equilibrium`` says whether those samples are verified equilibrium samples."""
+    """Sampling dynamics that reproduce what training measured: ``k`` steps of ``sampler`` from ``init`` at
+    ``beta``; ``equilibrium`` says whether those samples are verified equilibrium samples."""
 
     k: int
     init: str = "random"
     beta: float = 1.0
     equilibrium: bool = False
+    sampler: str = "gibbs"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -30,7 +31,8 @@ class SamplingDefaults:
     def from_dict(cls, values: dict | None) -> "SamplingDefaults | None":
         if not values:
             return None
-        return cls(int(values["k"]), values.get("init", "random"), float(values.get("beta", 1.0)), bool(values.get("equilibrium", False)))
+        return cls(int(values["k"]), values.get("init", "random"), float(values.get("beta", 1.0)),
+                   bool(values.get("equilibrium", False)), values.get("sampler", "gibbs"))
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,17 @@ class TrainingState:
     stopped_because: str | None = None
     random_start_time: int | None = None
     random_start_t_max: int | None = None
+    sampler: str = "gibbs"  # the sampler the chains run with now (auto switches to ptt in eq training)
+    ladder: dict | None = None  # the tempering sampler's description (rungs, temperatures)
+    sampler_switch: dict | None = None  # when and why --sampler auto switched
 
     def to_dict(self) -> dict:
         out = {"update": self.update, "sweeps": self.sweeps, "mixing_time": self.mixing_time, "seconds": self.seconds,
-               "pearson": self.pearson, "pearson_ceiling": self.pearson_ceiling}
+               "pearson": self.pearson, "pearson_ceiling": self.pearson_ceiling, "sampler": self.sampler}
+        if self.ladder is not None:
+            out["ladder"] = self.ladder
+        if self.sampler_switch is not None:
+            out["sampler_switch"] = self.sampler_switch
         if self.stopped_because is not None:
             out["stopped_because"] = self.stopped_because
         out["verifications"] = [v.to_dict() for v in self.verifications]

@@ -13,7 +13,9 @@ from seqebm.models.record import RunRecord
 from seqebm.rng import RandomStream
 from seqebm.sampling.defaults import resolve_sampling
 from seqebm.sampling.init import init_chains
-from seqebm.sampling.samplers import GibbsSampler, Sampler
+from seqebm.sampling.registry import recorded_sampler
+from seqebm.sampling.samplers import BaseSampler, GibbsSampler, Sampler
+from seqebm.sampling.state import ChainState
 
 
 def sample(
@@ -28,14 +30,16 @@ def sample(
     profile: torch.Tensor | None = None,
     order: str | None = None,
     generator: torch.Generator | RandomStream | None = None,
-    sampler: Sampler | None = None,
+    sampler: Sampler | str | None = None,
 ) -> torch.Tensor:
     """``n`` samples: chains initialised by ``init`` (see :func:`init_chains`) then ``k`` Gibbs steps; (n, L) long.
 
     ``k``, ``init``, ``beta`` and the site ``order`` default to the dynamics the model was trained with (its
     recorded sampling defaults; k = 1000 from random for a model without a training record), with a
     :class:`~seqebm.errors.DynamicsWarning` when an out-of-equilibrium model is sampled otherwise. ``generator`` (a
-    torch.Generator, or a RandomStream to continue) takes precedence over ``seed``; a ``sampler`` replaces Gibbs.
+    torch.Generator, or a RandomStream to continue) takes precedence over ``seed``. ``sampler`` (a sampler or its
+    name: gibbs, pt, ptt) defaults to the one the model records (with its tempering ladder, for ptt); the samples are
+    the chains of the target model (the top rung of a ladder).
     """
     snapshots = sample_snapshots(model, n, None, k, init, beta, seed, data, weights, profile, order, generator, sampler,
                                  warn=lambda message: warnings.warn(message, DynamicsWarning, stacklevel=5))
@@ -55,7 +59,7 @@ def sample_snapshots(
     profile: torch.Tensor | None = None,
     order: str | None = None,
     generator: torch.Generator | RandomStream | None = None,
-    sampler: Sampler | None = None,
+    sampler: Sampler | str | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> dict[int, torch.Tensor]:
     """Samples of ``n`` chains at each of ``times`` (default: the single time ``k``) along one run, with the
@@ -71,8 +75,9 @@ def sample_snapshots(
                           f"pass the data (--data FILE), or init='random'")
     stream = RandomStream.of(generator, model.device, seed)
     states = init_chains(n, model.length, model.q, init, data, weights, profile, stream.generator, model.device)
-    return sample_trajectory(model, states, times if times is not None else [k], beta=beta, generator=stream,
-                             order=order or recorded_order(model), sampler=sampler)
+    if not isinstance(sampler, BaseSampler):
+        sampler = recorded_sampler(model, sampler, beta, order or recorded_order(model))
+    return sample_trajectory(model, states, times if times is not None else [k], generator=stream, sampler=sampler)
 
 
 def recorded_order(model: EnergyModel) -> str:
@@ -82,7 +87,7 @@ def recorded_order(model: EnergyModel) -> str:
 
 def sample_trajectory(
     model: EnergyModel,
-    states: torch.Tensor,
+    states: torch.Tensor | ChainState,
     times: list[int],
     beta: float = 1.0,
     generator: torch.Generator | RandomStream | None = None,
@@ -92,17 +97,20 @@ def sample_trajectory(
     """Run chains up to ``max(times)`` steps, keeping a copy of the states only at each requested time.
 
     ``times`` are step counts (0 = the initial states); memory is one snapshot per time, not per step. Passing a
-    RandomStream as ``generator`` continues it (the run then equals one straight run on that stream).
+    RandomStream as ``generator`` continues it (the run then equals one straight run on that stream); passing a
+    ChainState continues those chains (with a tempering sampler's ladder) instead of initialising new ones.
     """
     wanted = sorted(set(int(t) for t in times))
     if not wanted or wanted[0] < 0:
         raise ConfigError("times must be non-negative step counts")
     sampler = sampler or GibbsSampler(beta, order)
     stream = RandomStream.of(generator, model.device)
-    state = sampler.init(model, states)
+    state = states if isinstance(states, ChainState) else sampler.init(model, states, stream)
     snapshots: dict[int, torch.Tensor] = {}
+    now = 0
     for t in wanted:
-        state, _ = sampler.step(model, state, t - state.steps, stream)
+        state, _ = sampler.step(model, state, t - now, stream)
+        now = t
         snapshots[t] = state.visible.clone()
     return snapshots
 

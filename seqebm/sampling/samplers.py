@@ -2,16 +2,18 @@
 
 The protocol (blackjax style, with torch's mutable random streams passed explicitly)::
 
-    state = sampler.init(model, visible)
+    state = sampler.init(model, visible, stream)
     state, info = sampler.step(model, state, n_steps, stream)
 
-``info`` is a dict of diagnostics (empty for plain Gibbs; swap rates for tempering). Samplers hold only their
-settings (inverse temperature, site order); the model supplies its Gibbs kernel through the model contract, so a
-sampler works for every model. A new sampler is one class registered in ``SAMPLERS``.
+``info`` is a dict of diagnostic tensors that add up over blocks of chains (empty for Gibbs; swap counts for
+tempering). Training also calls ``adapt`` after every parameter update (tempering grows its ladder there) and
+saves ``state_arrays`` / ``describe()`` with checkpoints and model files. Samplers hold only their settings and
+ladders; the model supplies its Gibbs kernel through the model contract, so a sampler works for every model.
+A new sampler is one class registered in :mod:`seqebm.sampling.registry`.
 """
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from typing import Callable, ClassVar
 
 import torch
 
@@ -21,20 +23,14 @@ from seqebm.models.potts_gibbs import ORDERS
 from seqebm.rng import RandomStream
 from seqebm.sampling.state import ChainState
 
-
-class Sampler(Protocol):
-    name: ClassVar[str]
-
-    def init(self, model: EnergyModel, visible: torch.Tensor) -> ChainState: ...
-
-    def step(self, model: EnergyModel, state: ChainState, n_steps: int, stream: RandomStream) -> tuple[ChainState, dict]: ...
+Reduce = Callable[..., torch.Tensor]  # comm.all_reduce_(tensor, op="sum" | "max")
 
 
-class GibbsSampler:
-    """Gibbs sampling at inverse temperature ``beta``: sweeps of single-site updates in ``order`` for Potts models,
-    block updates (h | v, then v | h) for RBMs."""
+class BaseSampler:
+    """Settings every sampler has (inverse temperature of the sampled chains, Potts site order) and the defaults
+    of the optional parts of the protocol."""
 
-    name = "gibbs"
+    name: ClassVar[str] = ""
 
     def __init__(self, beta: float = 1.0, order: str = "sequential") -> None:
         if not beta > 0:
@@ -43,19 +39,54 @@ class GibbsSampler:
             raise ConfigError(f"site order must be one of {ORDERS}, not {order!r}")
         self.beta, self.order = float(beta), order
 
-    def init(self, model: EnergyModel, visible: torch.Tensor) -> ChainState:
+    @classmethod
+    def configure(cls, beta: float = 1.0, order: str = "sequential", **settings) -> "BaseSampler":
+        """The sampler from the training options (settings it does not use are ignored)."""
+        return cls(beta, order)
+
+    def init(self, model: EnergyModel, visible: torch.Tensor, stream: RandomStream | None = None) -> ChainState:
         return ChainState(visible.to(device=model.device, dtype=torch.long), beta=self.beta)
+
+    def step(self, model: EnergyModel, state: ChainState, n_steps: int, stream: RandomStream) -> tuple[ChainState, dict]:
+        raise NotImplementedError
+
+    def adapt(self, model: EnergyModel, blocks: list[ChainState], info: dict) -> list[ChainState]:
+        """After a parameter update in training (``info``: this update's step diagnostics summed over every block of
+        every process, so all processes decide alike). Returns the blocks, changed if the sampler changed."""
+        return blocks
+
+    def renewal_time(self, model: EnergyModel, blocks: list[ChainState], t_max: int, streams: list[RandomStream],
+                     reduce: Reduce | None = None) -> int | None:
+        """For samplers that regenerate chains from an exactly sampled source (tempering): the steps until every
+        chain has been replaced from it, or t_max + 1 when that takes longer; None for samplers without one."""
+        return None
+
+    def log_partition(self, model: EnergyModel, blocks: list[ChainState], reduce: Reduce) -> float | None:
+        """An estimate of log Z of ``model`` from the chains, where the sampler can make one."""
+        return None
+
+    def state_arrays(self, resumable: bool = True) -> dict[str, torch.Tensor]:
+        """Tensors to save with checkpoints (``resumable``: everything training needs to continue exactly) and model
+        files (what sampling needs: a ladder)."""
+        return {}
+
+    def load_state_arrays(self, arrays: dict[str, torch.Tensor], model: EnergyModel) -> None:
+        """Restore what :meth:`state_arrays` saved (``model``: the target, whose class and structure rungs share)."""
+
+    def describe(self) -> dict:
+        """A JSON record of the sampler (its name and settings)."""
+        return {"name": self.name}
+
+
+class GibbsSampler(BaseSampler):
+    """Gibbs sampling at inverse temperature ``beta``: sweeps of single-site updates in ``order`` for Potts models,
+    block updates (h | v, then v | h) for RBMs."""
+
+    name = "gibbs"
 
     def step(self, model: EnergyModel, state: ChainState, n_steps: int, stream: RandomStream) -> tuple[ChainState, dict]:
         visible, hidden = model.gibbs(state.visible, n_steps, beta=float(state.beta), stream=stream, order=self.order)
         return state.replace(visible=visible, hidden=hidden, steps=state.steps + n_steps), {}
 
 
-SAMPLERS: dict[str, type] = {"gibbs": GibbsSampler}
-
-
-def make_sampler(name: str = "gibbs", **settings) -> Sampler:
-    """The sampler called ``name`` with its ``settings``; a clear error for an unknown name."""
-    if name not in SAMPLERS:
-        raise ConfigError(f"unknown sampler {name!r}: use one of {', '.join(SAMPLERS)}")
-    return SAMPLERS[name](**settings)
+Sampler = BaseSampler

@@ -15,7 +15,7 @@ from seqebm.models.hidden import HIDDEN_UNITS
 from seqebm.models.potts_gibbs import ORDERS
 from seqebm.models.registry import MODELS, model_class
 from seqebm.sampling.init import INITS
-from seqebm.sampling.samplers import SAMPLERS
+from seqebm.sampling.registry import SAMPLERS, TEMPERING
 from seqebm.training.regimes import REGIMES
 
 OPTIMIZERS = ("sgd", "adam")
@@ -23,11 +23,13 @@ DEFAULT_LR = {"adam": 0.02, "sgd": 0.05}
 
 
 # ---------------------------------------------------------------------------------------------- constraints
-def choice(values: tuple | Mapping) -> Callable[[str, Any], None]:
-    """One of ``values``; a registry (mapping) is read when checking, so later registrations count."""
+def choice(values: tuple | Mapping | Callable[[], tuple]) -> Callable[[str, Any], None]:
+    """One of ``values``: a tuple, a registry (mapping) or a function returning the names, read when checking, so
+    later registrations count."""
     def check(name: str, value) -> None:
-        if not isinstance(value, str) or value not in values:
-            raise ConfigError(f"unknown {name} {value!r}: use one of {', '.join(values)}")
+        allowed = tuple(values()) if callable(values) else tuple(values)
+        if not isinstance(value, str) or value not in allowed:
+            raise ConfigError(f"unknown {name} {value!r}: use one of {', '.join(allowed)}")
     return check
 
 
@@ -94,7 +96,15 @@ class TrainConfig:
                               dynamics=True)
     regime: str = option("rdm", "rdm (out of equilibrium, fast generator), cd, pcd, or eq (equilibrium).",
                          choice(REGIMES), dynamics=True)
-    sampler: str = option("gibbs", f"Markov chain sampler: {', '.join(SAMPLERS)}.", choice(SAMPLERS), dynamics=True)
+    sampler: str = option("auto", "Markov chain sampler: gibbs, pt (tempering in temperature), ptt (parallel trajectory "
+                          "tempering), or auto (gibbs; in eq training, ptt once Gibbs needs more than auto_mixing_budget "
+                          "sweeps to mix).", choice(lambda: (*SAMPLERS, "auto")), dynamics=True)
+    swap_target: float = option(0.3, "Tempering: swap rate of neighbouring rungs that the ladder aims at (a rung is "
+                                "added where it falls below).", interval(0, 1, False, False), dynamics=True)
+    max_rungs: int = option(64, "Tempering: most rungs of a ladder.", positive_int, dynamics=True)
+    auto_mixing_budget: int = option(128, "--sampler auto: switch the eq chains to ptt when Gibbs needs more sweeps than "
+                                     "this to mix.", positive_int, dynamics=True)
+    loglik_every: int = option(10, "Tempering: updates between estimates of log Z and the log-likelihood.", positive_int)
     k: int = option(10, "Gibbs steps per update (eq: the starting value).", positive_int, dynamics=True)
     n_chains: int | None = option(None, "Number of chains (default: the smallest of 5,000 / 10,000 / 20,000 whose Pearson "
                                   "ceiling clears the target).", positive_int, ("--chains",), dynamics=True, nullable=True)
@@ -150,6 +160,9 @@ class TrainConfig:
             check(spec.name, value)
         if self.regime == "cd" and self.init != "random":
             raise ConfigError("cd starts its chains from the minibatch; --init does not apply")
+        if self.sampler in TEMPERING and not REGIMES[self.regime].persistent:
+            raise ConfigError(f"--sampler {self.sampler} keeps a ladder of persistent chains: use it with --regime pcd or eq, "
+                              f"not {self.regime}")
         return self
 
     def resolve(self, data_kind: str | None = None, data_length: int | None = None) -> "TrainConfig":

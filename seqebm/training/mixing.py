@@ -7,7 +7,7 @@ independent chain at t: compare the mean sequence identity (overlap) of (x_n(t/2
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import torch
@@ -17,6 +17,7 @@ from seqebm.rng import RandomStream
 from seqebm.sampling.init import init_chains
 from seqebm.sampling.run import sample_trajectory
 from seqebm.sampling.samplers import GibbsSampler, Sampler
+from seqebm.sampling.state import ChainState
 from seqebm.stats.frequencies import site_frequencies
 
 
@@ -28,6 +29,7 @@ class MixingResult:
     self_overlap: float  # at the last time tested
     cross_overlap: float
     tolerance: float
+    renewal_time: int | None = None  # tempering: steps until every chain came from the exactly sampled bottom
 
 
 def overlaps(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -69,10 +71,14 @@ def t_vs_half_t(earlier: torch.Tensor, later: torch.Tensor, n_sigma: float = 3.0
     return decide(overlap_sums(earlier, later), n_sigma)
 
 
-def _blocks(chains, generator, device) -> tuple[list[torch.Tensor], list[RandomStream]]:
-    """A tensor or a list of blocks, with one random stream per block (the same one repeated if a single generator
-    or stream is given)."""
-    blocks = [chains] if isinstance(chains, torch.Tensor) else list(chains)
+def _visible(block: torch.Tensor | ChainState) -> torch.Tensor:
+    return block.visible if isinstance(block, ChainState) else block
+
+
+def _blocks(chains, generator, device) -> tuple[list, list[RandomStream]]:
+    """A tensor, a ChainState or a list of blocks (of either), with one random stream per block (the same one
+    repeated if a single generator or stream is given)."""
+    blocks = [chains] if isinstance(chains, (torch.Tensor, ChainState)) else list(chains)
     if isinstance(generator, (list, tuple)):
         return blocks, [RandomStream.of(g, device) for g in generator]
     return blocks, [RandomStream.of(generator, device)] * len(blocks)
@@ -80,7 +86,7 @@ def _blocks(chains, generator, device) -> tuple[list[torch.Tensor], list[RandomS
 
 def mixing_test(
     model: EnergyModel,
-    chains: torch.Tensor | Sequence[torch.Tensor],
+    chains: torch.Tensor | ChainState | Sequence[torch.Tensor | ChainState],
     t_max: int,
     beta: float = 1.0,
     generator: torch.Generator | RandomStream | Sequence[torch.Generator | RandomStream] | None = None,
@@ -94,23 +100,32 @@ def mixing_test(
 
     ``chains`` may be a list of blocks, each run with its own stream of ``generator`` (a list); ``reduce``
     sums the overlap statistics across processes (distributed training), so every process reaches the same verdict.
-    ``sampler`` (default: Gibbs at ``beta`` in ``order``) runs the chains.
+    ``sampler`` (default: Gibbs at ``beta`` in ``order``) runs the chains. For a tempering sampler the chains must
+    also renew (every chain replaced by a walker from the exactly sampled bottom rung, see
+    :meth:`~seqebm.sampling.tempering.Tempering.renewal_time`): the mixing time is the longer of the two.
     """
     sampler = sampler or GibbsSampler(beta, order)
     blocks, streams = _blocks(chains, generator, model.device)
+    blocks = [b if isinstance(b, ChainState) else sampler.init(model, b, s) for b, s in zip(blocks, streams)]
     times = [0, 1]
     while times[-1] < t_max:
         times.append(times[-1] * 2)
     trajectories = [sample_trajectory(model, block, times, generator=stream, sampler=sampler) for block, stream in zip(blocks, streams)]
-    s = c = tol = float("nan")
+    result = MixingResult(False, None, times[-1], float("nan"), float("nan"), float("nan"))
     for t in times[1:]:
         sums = sum(overlap_sums(snaps[t // 2], snaps[t]) for snaps in trajectories)
         if reduce is not None:
             sums = reduce(sums)
         passed, s, c, tol = decide(sums, n_sigma)
+        result = MixingResult(passed, t if passed else None, times[-1], s, c, tol)
         if passed:
-            return MixingResult(True, t, times[-1], s, c, tol)
-    return MixingResult(False, None, times[-1], s, c, tol)
+            break
+    renewal = sampler.renewal_time(model, blocks, times[-1], streams, reduce)
+    if renewal is None:
+        return result
+    renewed = renewal <= times[-1]
+    mixing_time = max(result.mixing_time, renewal) if result.passed and renewed else None
+    return replace(result, passed=result.passed and renewed, mixing_time=mixing_time, renewal_time=renewal)
 
 
 @dataclass
@@ -149,7 +164,7 @@ def _agreement(fresh: torch.Tensor, ref: torch.Tensor, n_sigma: float) -> dict:
 
 def equilibration_from_random(
     model: EnergyModel,
-    reference: torch.Tensor | Sequence[torch.Tensor],
+    reference: torch.Tensor | ChainState | Sequence[torch.Tensor | ChainState],
     t_max: int,
     beta: float = 1.0,
     generator: torch.Generator | RandomStream | Sequence[torch.Generator | RandomStream] | None = None,
@@ -166,14 +181,15 @@ def equilibration_from_random(
     region while chains from random go elsewhere (slow or multimodal landscape) passes it. This test does not."""
     sampler = sampler or GibbsSampler(beta, order)
     blocks, streams = _blocks(reference, generator, model.device)
-    ref = sum(state_sums(model, block) for block in blocks)
+    ref = sum(state_sums(model, _visible(block)) for block in blocks)
     if reduce is not None:
         ref = reduce(ref)
-    fresh = [sampler.init(model, init_chains(block.shape[0], model.length, model.q, "random", generator=stream.generator,
-                                             device=block.device)) for block, stream in zip(blocks, streams)]
-    table, t = [], 1
+    fresh = [sampler.init(model, init_chains(_visible(block).shape[0], model.length, model.q, "random", generator=stream.generator,
+                                             device=model.device), stream) for block, stream in zip(blocks, streams)]
+    table, t, now = [], 1, 0
     while t <= t_max:
-        fresh = [sampler.step(model, f, t - f.steps, stream)[0] for f, stream in zip(fresh, streams)]
+        fresh = [sampler.step(model, f, t - now, stream)[0] for f, stream in zip(fresh, streams)]
+        now = t
         sums = sum(state_sums(model, f.visible) for f in fresh)
         if reduce is not None:
             sums = reduce(sums)

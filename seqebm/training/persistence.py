@@ -16,44 +16,61 @@ from seqebm.fileio import atomic_write
 from seqebm.models.base import EnergyModel
 from seqebm.models.files import load_model, read_metadata, save_model
 from seqebm.models.record import RunRecord
+from seqebm.training.diagnostics import SAMPLER_COLUMNS
 
-LOG_COLUMNS = ["update", "seconds", "pearson", "slope", "mixing_time", "sweeps", "log_grad_norm"]
+# the first seven are the columns of 0.1 logs; the sampler's (rungs, swap rate, log-likelihood ...) follow
+LOG_COLUMNS = ["update", "seconds", "pearson", "slope", "mixing_time", "sweeps", "log_grad_norm", *SAMPLER_COLUMNS]
 CHECKPOINT = "checkpoint.npz"
 
 
 @dataclass
 class Checkpoint:
     """A checkpoint read back: the model (with its run record in the metadata), all chains of all blocks in block
-    order, the random state of every block, the optimiser state and the log rows."""
+    order with their auxiliary sampler state (chain-major), the sampler's own state (a ladder), the random state of
+    every block, the optimiser state and the log rows."""
 
-    model: EnergyModel
+    model: EnergyModel  # its sampler_state holds the sampler's own state (a ladder)
     chains: torch.Tensor
+    chain_steps: int  # sampler steps the chains have run (tempering alternates its swap pairs by it)
+    chain_aux: dict[str, torch.Tensor]
     rng_states: np.ndarray  # (blocks, state bytes)
     optimizer_state: dict[str, torch.Tensor]
     rows: list[dict]
 
 
-def write_checkpoint(path: Path, model: EnergyModel, chains: torch.Tensor, rng_states: torch.Tensor,
-                     optimizer_state: dict[str, torch.Tensor], rows: list[dict]) -> None:
+def write_checkpoint(path: Path, model: EnergyModel, chains: torch.Tensor, chain_steps: int, chain_aux: dict[str, torch.Tensor],
+                     rng_states: torch.Tensor, optimizer_state: dict[str, torch.Tensor], rows: list[dict]) -> None:
     """One atomic file: the log travels inside the checkpoint, so a kill between two writes cannot leave them out of
     step; log.csv is rewritten next to it."""
-    extra = {"chains": chains.detach().cpu().numpy(), "rng_state": rng_states[0].cpu().numpy(),
-             "rng_states": rng_states.cpu().numpy(), "log": log_to_array(rows)}
-    extra.update({f"opt/{k}": v.detach().cpu().numpy() for k, v in optimizer_state.items()})
+    extra = {"chains": chains.detach().cpu().numpy(), "chain_steps": np.array([chain_steps]), "rng_state": rng_states[0].cpu().numpy(),
+             "rng_states": rng_states.cpu().numpy(), "log": log_to_array(rows), **prefixed("chain_aux", chain_aux),
+             **prefixed("opt", optimizer_state)}
     save_model(model, path, extra_arrays=extra)
     write_log(path.parent / "log.csv", rows)
+
+
+def prefixed(prefix: str, arrays: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+    """Arrays named ``prefix/name`` for a model file's extra arrays."""
+    return {f"{prefix}/{k}": v.detach().cpu().numpy() for k, v in arrays.items()}
+
+
+def unprefixed(prefix: str, arrays: dict[str, np.ndarray], device: torch.device) -> dict[str, torch.Tensor]:
+    """The extra arrays named ``prefix/...``, as tensors on ``device``, without the prefix."""
+    start = len(prefix) + 1
+    return {k[start:]: torch.as_tensor(v, device=device) for k, v in arrays.items() if k.startswith(prefix + "/")}
 
 
 def read_checkpoint(out_dir: Path, device: torch.device) -> Checkpoint:
     """The checkpoint of the run in ``out_dir``; a clear error when there is none."""
     path = checkpoint_path(out_dir)
     model, extra = load_model(path, device=device, with_extra=True)
-    state = model.metadata.get("training_state", {})
-    update = int(state.get("update", 0))
+    state = RunRecord.from_metadata(model.metadata).state
+    update = state.update if state is not None else 0
     rows = log_from_array(extra["log"], update) if "log" in extra else read_log(out_dir / "log.csv", update)
-    optimizer = {k[4:]: torch.as_tensor(v, device=device) for k, v in extra.items() if k.startswith("opt/")}
     rng_states = extra.get("rng_states", extra["rng_state"][None])
-    return Checkpoint(model, torch.as_tensor(extra["chains"], device=device).long(), rng_states, optimizer, rows)
+    steps = int(extra["chain_steps"][0]) if "chain_steps" in extra else 0
+    return Checkpoint(model, torch.as_tensor(extra["chains"], device=device).long(), steps, unprefixed("chain_aux", extra, device),
+                      rng_states, unprefixed("opt", extra, device), rows)
 
 
 def checkpoint_path(out_dir: Path | None) -> Path:
@@ -91,9 +108,13 @@ def log_to_array(rows: list[dict]) -> np.ndarray:
 
 
 def log_from_array(table: np.ndarray, up_to: int) -> list[dict]:
+    """Log rows from a checkpoint's table (whose first columns are LOG_COLUMNS; 0.1 checkpoints have fewer)."""
+    table = np.asarray(table, dtype=np.float64)
+    table = table.reshape(-1, table.shape[-1] if table.ndim == 2 else len(LOG_COLUMNS))
     rows = []
-    for values in np.asarray(table, dtype=np.float64).reshape(-1, len(LOG_COLUMNS)):
-        row = dict(zip(LOG_COLUMNS, (float(v) for v in values)))
+    for values in table:
+        row = dict.fromkeys(LOG_COLUMNS, float("nan"))
+        row.update(zip(LOG_COLUMNS, (float(v) for v in values)))
         row["update"], row["sweeps"] = int(row["update"]), int(row["sweeps"])
         row["mixing_time"] = None if math.isnan(row["mixing_time"]) else int(row["mixing_time"])
         if row["update"] <= up_to:

@@ -47,6 +47,8 @@ class TrainingRun(Protocol):
 
     def block_frequencies(self, blocks: list[ChainState]) -> tuple[torch.Tensor, torch.Tensor]: ...
 
+    def use_sampler(self, name: str) -> None: ...
+
 
 class Regime:
     """The default behaviour: k steps per update, nothing checked, sampled for a long time from random."""
@@ -74,7 +76,7 @@ class Regime:
 
     def sampling_defaults(self, run: TrainingRun) -> SamplingDefaults:
         """How the trained model should be sampled by default."""
-        return SamplingDefaults(**{**FALLBACK_SAMPLING, "beta": run.config.beta})
+        return SamplingDefaults(**{**FALLBACK_SAMPLING, "beta": run.config.beta, "sampler": run.sampler.name})
 
 
 class RdmRegime(Regime):
@@ -84,7 +86,7 @@ class RdmRegime(Regime):
         states, weights = run.data.shards[block]
         visible = init_chains(run.per_block, run.model.length, run.model.q, run.config.init, states, weights, None,
                               run.streams[block].generator, run.model.device)
-        return run.sampler.init(run.model, visible)
+        return run.sampler.init(run.model, visible, run.streams[block])
 
     def sampling_defaults(self, run: TrainingRun) -> SamplingDefaults:
         """The training dynamics: k steps from p0 (the only dynamics whose samples match the data)."""
@@ -98,7 +100,7 @@ class CdRegime(Regime):
     def start(self, run: TrainingRun, block: int) -> ChainState:
         states, weights = run.data.shards[block]
         rows = torch.multinomial(weights, run.per_block, replacement=True, generator=run.streams[block].generator)
-        return run.sampler.init(run.model, states[rows])
+        return run.sampler.init(run.model, states[rows], run.streams[block])
 
 
 class PcdRegime(Regime):
@@ -121,12 +123,18 @@ class EqRegime(Regime):
         if not (update % cfg.mix_check_every == 0 or update == 1):
             return
         per_block = max(2, min(cfg.mix_chains // run.n_blocks, run.per_block))
-        result = mixing_test(run.model, [b.visible[:per_block] for b in run.blocks], 2 * state.sweeps, sampler=run.sampler,
+        result = mixing_test(run.model, [b.take(per_block) for b in run.blocks], 2 * state.sweeps, sampler=run.sampler,
                              generator=run.streams, reduce=run.comm.all_reduce_)
         state.mixing_time = result.mixing_time if result.passed else 2 * state.sweeps  # a lower bound when failing
         needed = state.mixing_time // 2 if result.passed else 2 * state.sweeps
         if needed > state.sweeps:
             state.sweeps = min(cfg.max_sweeps, 1 << (int(needed) - 1).bit_length())
+        if cfg.sampler == "auto" and run.sampler.name == "gibbs" and state.mixing_time > cfg.auto_mixing_budget:
+            run.warn(f"update {update}: Gibbs chains need {'more than ' if not result.passed else ''}{state.mixing_time} "
+                     f"sweeps to mix (budget {cfg.auto_mixing_budget}): continuing with parallel trajectory tempering (ptt)")
+            state.sampler_switch = {"update": update, "gibbs_mixing_time": state.mixing_time, "to": "ptt"}
+            run.use_sampler("ptt")
+            state.sweeps, state.mixing_time = cfg.k, None  # measured afresh under the new sampler
 
     def at_target(self, run: TrainingRun, update: int) -> str | None:
         """Chains started from random, run for twice the mixing time, must reach the target too. If they do not, the
@@ -157,8 +165,8 @@ class EqRegime(Regime):
     def chains_from_random(self, run: TrainingRun, sweeps: int) -> tuple[list[ChainState], float]:
         """Chain blocks started from uniform random states and run ``sweeps`` sweeps, and their Pearson."""
         fresh = [run.sampler.step(run.model, run.sampler.init(run.model, init_chains(
-            run.per_block, run.model.length, run.model.q, "random", generator=stream.generator, device=run.model.device)),
-            sweeps, stream)[0] for stream in run.streams]
+            run.per_block, run.model.length, run.model.q, "random", generator=stream.generator, device=run.model.device),
+            stream), sweeps, stream)[0] for stream in run.streams]
         return fresh, run.target.of_frequencies(*run.block_frequencies(fresh))[0]
 
     def finish(self, run: TrainingRun) -> None:
@@ -193,9 +201,9 @@ class EqRegime(Regime):
         if (checked and state.random_start_time is None) or (state.verifications and not verified):
             longest = max([state.random_start_t_max or 0, 2 * (state.mixing_time or 0), 100,
                            *(v.sweeps for v in state.verifications)])
-            return SamplingDefaults(int(longest), "random", beta, False)
+            return SamplingDefaults(int(longest), "random", beta, False, run.sampler.name)
         k = max(2 * (state.mixing_time or 1), 2 * (state.random_start_time or 0), 100, *(v.sweeps for v in verified))
-        return SamplingDefaults(int(k), "random", beta, True)
+        return SamplingDefaults(int(k), "random", beta, True, run.sampler.name)
 
 
 REGIMES: dict[str, type[Regime]] = {r.name: r for r in (RdmRegime, CdRegime, PcdRegime, EqRegime)}

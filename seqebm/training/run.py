@@ -19,7 +19,8 @@ from seqebm.models.record import DataRecord, RunRecord, TrainingState
 from seqebm.models.registry import model_class
 from seqebm.rng import RandomStream
 from seqebm.sampling.init import init_chains
-from seqebm.sampling.samplers import Sampler, make_sampler
+from seqebm.sampling.registry import make_sampler
+from seqebm.sampling.samplers import Sampler
 from seqebm.sampling.state import ChainState
 from seqebm.stats.compare import CorrelationTarget
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
@@ -76,7 +77,15 @@ class Run:
                     "processes": self.comm.world_size, "lr_changes": self.lr_changes}
         source = str(Path(ds.source).resolve()) if ds.source and Path(ds.source).exists() else ds.source
         data = DataRecord(source, ds.kind, ds.n_sequences, ds.length, ds.q, ds.effective_size, list(ds.shape) if ds.shape else None)
+        self.state.sampler = self.sampler.name
+        self.state.ladder = None if self.sampler.name == "gibbs" else self.sampler.describe()
         return RunRecord(training, data, self.state)
+
+    def use_sampler(self, name: str) -> None:
+        """Continue with sampler ``name`` (``--sampler auto`` switching to ptt), its chains started from the
+        current ones."""
+        self.sampler = sampler_for(self.config, name, self.data)
+        self.blocks = [self.sampler.init(self.model, b.visible, s) for b, s in zip(self.blocks, self.streams)]
 
 
 def begin(dataset: SequenceDataset, cfg: TrainConfig, comm: Communicator, device: torch.device,
@@ -100,7 +109,7 @@ def begin(dataset: SequenceDataset, cfg: TrainConfig, comm: Communicator, device
         warn("a Potts model on wide binary data is large; --model rbm is the usual choice")
     data, states, weights = TrainingData.prepare(dataset, cfg.theta, cfg.reweight, lambda m: cls.data_pseudocount(cfg.pseudocount, m),
                                                  n_blocks, blocks, comm, device)
-    sampler = make_sampler(cfg.sampler, beta=cfg.beta, order=cfg.order)
+    sampler = sampler_for(cfg, checkpoint_sampler(checkpoint) if checkpoint else cfg.sampler, data)
     common = dict(config=cfg, sampler=sampler, regime=REGIMES[cfg.regime](), data=data, comm=comm, n_blocks=n_blocks,
                   warn=warn, optimizer=Optimizer(cfg.optimizer, cfg.lr))
     if checkpoint is not None:
@@ -110,10 +119,23 @@ def begin(dataset: SequenceDataset, cfg: TrainConfig, comm: Communicator, device
         raise ConfigError(f"{n_chains} chains cannot be split into {n_blocks} equal blocks; pass n_chains")
     per_block = n_chains // n_blocks
     model = cls.initial(dataset.length, dataset.q, dataset.alphabet, data.single, shared, cfg.hidden, cfg.hidden_type)
-    chains = [sampler.init(model, init_chains(per_block, dataset.length, dataset.q, cfg.init, s, w, None, stream.generator, device))
-              for (s, w), stream in zip(data.shards, streams)]
+    chains = [sampler.init(model, init_chains(per_block, dataset.length, dataset.q, cfg.init, s, w, None, stream.generator, device),
+                           stream) for (s, w), stream in zip(data.shards, streams)]
     state = TrainingState(sweeps=cfg.k, pearson_ceiling=ceiling)
     return Run(model=model, blocks=chains, streams=streams, state=state, per_block=per_block, **common)
+
+
+def sampler_for(cfg: TrainConfig, name: str, data: TrainingData) -> Sampler:
+    """The sampler ``name`` with the run's settings (``auto`` starts as Gibbs); PTT's bottom rung is the data's
+    independent-site model."""
+    return make_sampler("gibbs" if name == "auto" else name, beta=cfg.beta, order=cfg.order, swap_target=cfg.swap_target,
+                        max_rungs=cfg.max_rungs, profile=data.single)
+
+
+def checkpoint_sampler(checkpoint: Checkpoint) -> str:
+    """The sampler a checkpointed run's chains were running with."""
+    state = RunRecord.from_metadata(checkpoint.model.metadata).state
+    return state.sampler if state is not None else "gibbs"
 
 
 def _continued(checkpoint: Checkpoint, blocks: list[int], streams: list[RandomStream], common: dict) -> Run:
@@ -125,7 +147,9 @@ def _continued(checkpoint: Checkpoint, blocks: list[int], streams: list[RandomSt
     lr_changes = _check_same_dynamics(cfg, n_blocks, record.training, state.update, warn)
     per_block = int(record.training["n_chains"]) // n_blocks
     sampler = common["sampler"]
-    chains = [sampler.init(model, checkpoint.chains[b * per_block : (b + 1) * per_block]) for b in blocks]
+    sampler.load_state_arrays(model.sampler_state, model)
+    saved = ChainState(checkpoint.chains, beta=sampler.beta, steps=checkpoint.chain_steps, auxiliary=checkpoint.chain_aux)
+    chains = [saved.rows(b * per_block, (b + 1) * per_block) for b in blocks]
     for stream, b in zip(streams, blocks):
         stream.set_state(torch.as_tensor(checkpoint.rng_states[b]).to(torch.uint8))
     common["optimizer"].load_state(checkpoint.optimizer_state, state.update)

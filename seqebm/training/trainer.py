@@ -26,7 +26,9 @@ from seqebm.models.base import EnergyModel
 from seqebm.models.files import save_model
 from seqebm.models.record import RunRecord
 from seqebm.training.config import TrainConfig, option_names
-from seqebm.training.curves import plot_training_curve
+from seqebm.sampling.state import ChainState
+from seqebm.training.curves import plot_tempering, plot_training_curve
+from seqebm.training.diagnostics import reduce_info, sampler_row
 from seqebm.training.parallel import Communicator, combine
 from seqebm.training.persistence import (
     CHECKPOINT, checkpoint_record, log_frame, read_checkpoint, remove_stale_temporaries, write_checkpoint, write_log,
@@ -81,9 +83,11 @@ class Trainer:
         self.comm = comm or Communicator()
         self._stop_signal: int | None = None
         self._last_good = 0  # update of the last checkpoint written
+        self._test: SequenceDataset | None = None
 
     @classmethod
-    def resume(cls, out_dir: str | Path, dataset: SequenceDataset | str | Path | None = None, **options) -> TrainingResult:
+    def resume(cls, out_dir: str | Path, dataset: SequenceDataset | str | Path | None = None,
+               test: SequenceDataset | None = None, **options) -> TrainingResult:
         """Continue the run in ``out_dir`` from its checkpoint with the options it was started with, except those
         given (a new ``lr`` is a learning-rate schedule; other changes of the dynamics are refused). ``dataset``
         defaults to the data file the checkpoint records. Trainer arguments (callback, warn, comm) pass through."""
@@ -94,12 +98,17 @@ class Trainer:
             dataset = data_source(Path(out_dir), checkpoint_record(Path(out_dir)))
         if not isinstance(dataset, SequenceDataset):
             dataset = load_dataset(dataset)
-        return cls(out_dir=out_dir, **extra, **options).fit(dataset, resume=True)
+        return cls(out_dir=out_dir, **extra, **options).fit(dataset, resume=True, test=test)
 
     # ------------------------------------------------------------------ the loop
-    def fit(self, dataset: SequenceDataset, resume: bool = False) -> TrainingResult:
-        """Train on ``dataset``; ``resume=True`` continues from ``out_dir/checkpoint.npz`` exactly."""
+    def fit(self, dataset: SequenceDataset, resume: bool = False, test: SequenceDataset | None = None) -> TrainingResult:
+        """Train on ``dataset``; ``resume=True`` continues from ``out_dir/checkpoint.npz`` exactly. ``test``: held-out
+        sequences whose log-likelihood is logged where the sampler estimates log Z (tempering)."""
         self._stop_signal = None  # per-fit state: a previous fit's signal must not stop this one
+        if test is not None and (test.length, test.q) != (dataset.length, dataset.q):
+            raise InputError(f"test data are L={test.length}, q={test.q}; the training data L={dataset.length}, q={dataset.q}",
+                             path=test.source or None)
+        self._test = test
         if dataset.n_sequences < 2:
             raise InputError(f"{dataset.n_sequences} sequence(s): training needs at least 2", path=dataset.source or None)
         device = resolve_device(self.config.device)
@@ -136,7 +145,8 @@ class Trainer:
         for stream in run.streams:
             stream.new_segment()  # every update's randomness derives from the generator state (what checkpoints keep)
         n_steps = run.regime.sweeps(run)
-        evolved = [run.sampler.step(model, run.regime.start(run, b), n_steps, stream)[0] for b, stream in enumerate(run.streams)]
+        stepped = [run.sampler.step(model, run.regime.start(run, b), n_steps, stream) for b, stream in enumerate(run.streams)]
+        evolved, info = [state for state, _ in stepped], reduce_info([i for _, i in stepped], self.comm)
         batches = run.data.batches(self._batch_per_block(run), [s.generator for s in run.streams])
         data_stats = self._data_statistics(run, batches)
         chain_stats = combine([(1.0 / run.n_blocks, model.statistics(c.visible, None, 0.0, c.hidden)) for c in evolved], self.comm)
@@ -144,12 +154,15 @@ class Trainer:
         self._monitor(run, update, chain_stats, evolved)
         grad_norm = math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
         run.optimizer.step(model.tensors(), grads)
-        run.blocks = evolved  # persistent regimes continue from them; the others keep the last set for the result
+        # persistent regimes continue from these chains (a tempering ladder may have grown a rung for the new
+        # parameters); the others keep the last set for the result
+        run.blocks = run.sampler.adapt(model, evolved, info)
         self._check_divergence(model, update, cfg.divergence_bound)
         run.regime.after_update(run, update)
         seconds = time.perf_counter() - clock
         row = {"update": update, "seconds": round(seconds, 3), "pearson": run.pearson, "slope": run.slope,
-               "mixing_time": run.state.mixing_time, "sweeps": n_steps, "log_grad_norm": math.log(grad_norm + 1e-30)}
+               "mixing_time": run.state.mixing_time, "sweeps": n_steps, "log_grad_norm": math.log(grad_norm + 1e-30),
+               **sampler_row(run, info, update, self._test)}
         run.rows.append(row)
         if self.callback:
             self.callback({**row, "max_updates": cfg.max_updates, "ceiling": run.state.pearson_ceiling,
@@ -207,6 +220,7 @@ class Trainer:
         record = run.record()
         record.sampling = run.regime.sampling_defaults(run)
         model.metadata.update(record.to_metadata())
+        model.sampler_state = run.sampler.state_arrays(resumable=False)  # the ladder travels with the model, for sampling
         log = log_frame(run.rows)
         files = {}
         if self._writes:
@@ -215,6 +229,8 @@ class Trainer:
             files["log"] = write_log(self.out_dir / "log.csv", run.rows)
             files["curve"] = plot_training_curve(log, self.out_dir / "training_curve.png", f"{cfg.model} {cfg.regime}-{cfg.k}",
                                                  cfg.target_pearson, state.pearson_ceiling, cfg.regime == "eq")
+            if run.state.sampler != "gibbs":
+                files["tempering"] = plot_tempering(log, self.out_dir / "tempering.png", run.state.sampler)
         chains = torch.cat([b.visible for b in run.blocks])
         return TrainingResult(model, log, chains, run.config, run.pearson, state.pearson_ceiling, stopped,
                               self.out_dir if self._writes else None, files)
@@ -229,11 +245,16 @@ class Trainer:
         if self.out_dir is None:
             return
         device = run.model.device
-        all_chains = torch.cat(self.comm.all_gather(torch.cat([b.visible for b in run.blocks])))
-        rng_states = torch.cat(self.comm.all_gather(torch.stack([s.get_state() for s in run.streams]).to(device)))
+        gather = lambda tensor: torch.cat(self.comm.all_gather(tensor))  # noqa: E731
+        everything = ChainState.concat(run.blocks)
+        chains = gather(everything.visible)
+        aux = {key: gather(value) for key, value in everything.auxiliary.items()}
+        rng_states = gather(torch.stack([s.get_state() for s in run.streams]).to(device))
         if self.comm.is_writer:
             run.model.metadata.update(run.record().to_metadata())
-            write_checkpoint(self.out_dir / CHECKPOINT, run.model, all_chains, rng_states, run.optimizer.state_arrays(), run.rows)
+            run.model.sampler_state = run.sampler.state_arrays()
+            write_checkpoint(self.out_dir / CHECKPOINT, run.model, chains, everything.steps, aux, rng_states,
+                             run.optimizer.state_arrays(), run.rows)
         self._last_good = run.state.update
 
     def _check_divergence(self, model: EnergyModel, update: int, bound: float) -> None:

@@ -1,0 +1,97 @@
+"""Parallel trajectory tempering: a ladder of models saved along training, from the data's independent-site model
+(exactly sampleable) at the bottom to the current model at the top (Bereux et al., ICLR 2025)."""
+from __future__ import annotations
+
+import torch
+
+from seqebm.errors import ConfigError
+from seqebm.models.base import EnergyModel
+from seqebm.models.potts import Potts
+from seqebm.sampling.state import ChainState
+from seqebm.sampling.tempering import Rung, Tempering, ladder_log_partition
+
+
+class PTTSampler(Tempering):
+    """Rungs: the profile model (one-site frequencies ``profile`` (L, q)), the saved ``models`` in training order,
+    then the model being sampled. In training, :meth:`adapt` adds a rung whenever the top pair swaps below
+    ``swap_target``: the parameters of the last update whose top pair still swapped at the target (or the current
+    ones when that update is already a rung, i.e. when a single update moved the model that far)."""
+
+    name = "ptt"
+
+    def __init__(self, beta: float = 1.0, order: str = "sequential", swap_target: float = 0.3, max_rungs: int = 64,
+                 profile: torch.Tensor | None = None, models: list[EnergyModel] | None = None) -> None:
+        super().__init__(beta, order, swap_target, max_rungs)
+        self.bottom = None if profile is None else Potts.from_profile(profile)
+        self.saved = list(models or [])
+        # adapt sees swap rates of the chains run before the optimiser step: ``pending`` holds the parameters whose rate
+        # the next call measures, ``validated`` the last parameters measured at the target (the rung to add)
+        self._pending: EnergyModel | None = None
+        self._validated: EnergyModel | None = None
+
+    @classmethod
+    def configure(cls, beta: float = 1.0, order: str = "sequential", swap_target: float = 0.3, max_rungs: int = 64,
+                  profile: torch.Tensor | None = None, **settings) -> "PTTSampler":
+        return cls(beta, order, swap_target, max_rungs, profile)
+
+    def rungs(self, model: EnergyModel) -> list[Rung]:
+        if self.bottom is None:
+            raise ConfigError("PTT needs the bottom rung: the data's one-site frequencies (profile) or a saved ladder")
+        return [Rung(self.bottom.to(model.device), 1.0)] + [Rung(m, self.beta) for m in self.saved] + [Rung(model, self.beta)]
+
+    def adapt(self, model: EnergyModel, blocks: list[ChainState], info: dict) -> list[ChainState]:
+        """Save the current parameters as a rung when the top pair's swap rate fell below the target; its chains start
+        as copies of the top chains."""
+        if not info:
+            return blocks
+        attempts, accepts = float(info["swap_attempts"][-1]), float(info["swap_accepts"][-1])
+        if attempts == 0:
+            return blocks
+        measured, self._pending = self._pending, _parameters_of(model)
+        if accepts / attempts >= self.swap_target:
+            self._validated = measured
+            return blocks
+        if len(self.saved) + 2 >= self.max_rungs:
+            return blocks
+        self.saved.append(self._validated or measured or _parameters_of(model))
+        self._validated = None
+        top = len(self.saved)  # ladder index of the new rung; the old top moved up by one
+        return self._insert_rung(blocks, top, top)
+
+    def log_partition(self, model, blocks, reduce):  # noqa: D102 (see Tempering)
+        ladder = torch.cat([torch.cat([b.auxiliary["lower"], b.visible[:, None, :]], dim=1) for b in blocks]).transpose(0, 1)
+        return ladder_log_partition(self.rungs(model), ladder, reduce)
+
+    def state_arrays(self, resumable: bool = True) -> dict[str, torch.Tensor]:
+        out = {} if self.bottom is None else {"bottom/fields": self.bottom.fields}
+        for r, m in enumerate(self.saved):
+            out.update({f"rung{r}/{name}": t for name, t in m.tensors().items()})
+        for key, m in (("pending", self._pending), ("validated", self._validated)):
+            if m is not None and resumable:
+                out.update({f"{key}/{name}": t for name, t in m.tensors().items()})
+        return out
+
+    def load_state_arrays(self, arrays: dict[str, torch.Tensor], model: EnergyModel) -> None:
+        if "bottom/fields" in arrays:
+            fields = torch.as_tensor(arrays["bottom/fields"], device=model.device, dtype=model.dtype)
+            self.bottom = Potts(fields, torch.zeros(*fields.shape, *fields.shape, device=model.device, dtype=model.dtype), check=False)
+        def rung(prefix: str) -> EnergyModel | None:
+            if f"{prefix}/{model.parameter_names[0]}" not in arrays:
+                return None
+            tensors = {name: torch.as_tensor(arrays[f"{prefix}/{name}"], device=model.device) for name in model.parameter_names}
+            return type(model).from_file(tensors, model.alphabet, {}, model.file_record())
+
+        self.saved = []
+        while (saved := rung(f"rung{len(self.saved)}")) is not None:
+            self.saved.append(saved)
+        self._pending, self._validated = rung("pending"), rung("validated")
+
+    def describe(self) -> dict:
+        return {"name": self.name, "rungs": len(self.saved) + 2, "swap_target": self.swap_target}
+
+
+def _parameters_of(model: EnergyModel) -> EnergyModel:
+    """A copy of the model's parameters (no metadata, no sampler state): a rung."""
+    rung = model.clone()
+    rung.metadata, rung.sampler_state = {}, {}
+    return rung
