@@ -115,11 +115,30 @@ def test_steps_in_pieces_equal_one_run_and_ptt_grows_its_ladder():
     ptt = PTTSampler(profile=torch.full((8, 2), 0.5))
     state, info = run(ptt, model, start, 4)
     assert len(ptt.rungs(model)) == 2
-    [grown] = ptt.adapt(model, [state], info)  # a coupled model barely swaps with the profile: it becomes a rung
-    assert len(ptt.saved) == 1 and grown.auxiliary["lower"].shape[1] == 2
-    assert torch.equal(grown.auxiliary["lower"][:, 1], state.visible)
-    more, _ = ptt.step(model, grown, 2, RandomStream(torch.Generator().manual_seed(3)))
+    assert float(info["swap_accepts"][0] / info["swap_attempts"][0]) < ptt.swap_target / 2
+    # a coupled model barely swaps with the profile: it becomes a rung, and the pair (profile, rung), too far apart,
+    # is bridged by the midpoint of their parameters (chains copied from the rung above)
+    [grown] = ptt.adapt(model, [state], info)
+    assert len(ptt.saved) == 2 and grown.auxiliary["lower"].shape[1] == 3
+    assert torch.allclose(ptt.saved[0].couplings, model.couplings / 2)
+    assert torch.allclose(ptt.saved[0].fields, (model.fields + ptt.bottom.fields) / 2)
+    assert torch.equal(ptt.saved[1].couplings, model.couplings)
+    assert torch.equal(grown.auxiliary["lower"][:, 1], state.visible) and torch.equal(grown.auxiliary["lower"][:, 2], state.visible)
+    more, info = ptt.step(model, grown, 20, RandomStream(torch.Generator().manual_seed(3)))
     assert more.visible.shape == (200, 8)
+    before = [float(a / n) for a, n in zip(info["swap_accepts"], info["swap_attempts"])]
+    assert min(before[:2]) > 0  # the bridged pairs swap
+
+
+def test_the_profile_rung_skips_the_pair_term_exactly():
+    profile = torch.rand(6, 3)
+    profile = profile / profile.sum(1, keepdim=True)
+    full = Potts.from_profile(profile)
+    frozen = Potts.from_profile(profile, frozen=True)
+    x = torch.randint(0, 3, (50, 6))
+    assert torch.allclose(frozen.energy(x), full.energy(x)) and frozen.independent
+    assert frozen.couplings.stride() == (0, 0, 0, 0)  # no memory for the zeros (L^2 q^2 floats for a protein family)
+    assert not hasattr(full, "_profile")  # the training start (Potts.initial) stays a trainable model
 
 
 def test_renewal_time_counts_walkers_from_the_bottom():

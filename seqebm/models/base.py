@@ -38,6 +38,7 @@ class EnergyModel(ABC):
     parameter_names: ClassVar[tuple[str, ...]] = ()
     # L2 penalty used by default when this model is trained with persistent chains (pcd, eq); see TrainConfig
     persistent_l2: ClassVar[float] = 0.0
+    centered_by_default: ClassVar[bool] = True  # whether training uses the centred gradient unless told
 
     alphabet: Alphabet
     metadata: dict
@@ -99,7 +100,7 @@ class EnergyModel(ABC):
     def gradient(self, data: dict[str, torch.Tensor], chains: dict[str, torch.Tensor], l1: float = 0.0,
                  l2: float = 0.0, centered: bool = True) -> dict[str, torch.Tensor]:
         """Log-likelihood gradient (ascent direction) from data and chain statistics, with L1/L2 penalties;
-        ``centered`` applies to models with hidden units (centred gradient)."""
+        ``centered``: the gradient of the centred parametrisation (data means as offsets)."""
 
     @abstractmethod
     def gibbs(self, states: torch.Tensor, n_steps: int, beta: float = 1.0, stream: RandomStream | None = None,

@@ -29,6 +29,7 @@ class Potts(EnergyModel):
     kind = "potts"
     parameter_names = ("fields", "couplings")
     persistent_l2 = PERSISTENT_POTTS_L2
+    centered_by_default = False
 
     def __init__(
         self,
@@ -64,13 +65,26 @@ class Potts(EnergyModel):
         )
 
     @classmethod
-    def from_profile(cls, site_freqs: torch.Tensor, alphabet=None, pseudocount: float = 1e-3) -> "Potts":
-        """Independent-site model reproducing ``site_freqs`` (L, q): h_i(a) = log f_i(a), couplings zero."""
+    def from_profile(cls, site_freqs: torch.Tensor, alphabet=None, pseudocount: float = 1e-3, frozen: bool = False) -> "Potts":
+        """Independent-site model reproducing ``site_freqs`` (L, q): h_i(a) = log f_i(a), couplings zero;
+        ``frozen``: see :meth:`frozen_independent`."""
         length, q = site_freqs.shape
         f = (1 - pseudocount) * site_freqs + pseudocount / q
         fields = torch.log(f)
         fields = fields - fields.mean(1, keepdim=True)
+        if frozen:
+            return cls.frozen_independent(fields, alphabet)
         return cls(fields, torch.zeros(length, q, length, q, device=f.device, dtype=f.dtype), alphabet, check=False)
+
+    @classmethod
+    def frozen_independent(cls, fields: torch.Tensor, alphabet=None) -> "Potts":
+        """A coupling-free model that is never trained (such as the bottom rung of PTT, whose energies are computed
+        at every step): energies skip the pair term, and the zero couplings take no memory (a broadcast view)."""
+        length, q = fields.shape
+        model = cls(fields, torch.zeros((), device=fields.device, dtype=fields.dtype).expand(length, q, length, q),
+                    alphabet, check=False)
+        model._profile = True
+        return model
 
     @classmethod
     def from_ising(cls, fields: torch.Tensor, couplings: torch.Tensor, alphabet=None) -> "Potts":
@@ -118,6 +132,9 @@ class Potts(EnergyModel):
             x = states[start : start + chunk_size]
             index = x + sites * self.q
             field_term = self.fields[sites, x].sum(1)
+            if getattr(self, "_profile", False):
+                out.append(-field_term)
+                continue
             pair_term = 0.5 * self._coupling_sums(index).gather(1, index).sum(1)
             out.append(-field_term - pair_term)
         return torch.cat(out) if out else torch.zeros(0, device=self.device, dtype=self.dtype)
@@ -164,7 +181,7 @@ class Potts(EnergyModel):
     @property
     def independent(self) -> bool:
         """True when every coupling is zero (an independent-site, "profile" model)."""
-        return not bool(self.couplings.any())
+        return getattr(self, "_profile", False) or not bool(self.couplings.any())
 
     def exact_sample(self, n: int, beta: float, generator: torch.Generator | None = None) -> torch.Tensor | None:
         """Uniform states at beta = 0; independent draws per site for a model without couplings."""
@@ -195,15 +212,27 @@ class Potts(EnergyModel):
 
     def gradient(self, data: dict[str, torch.Tensor], chains: dict[str, torch.Tensor], l1: float = 0.0,
                  l2: float = 0.0, centered: bool = True) -> dict[str, torch.Tensor]:
-        """d log-likelihood / d(fields, couplings) = data moments - chain moments (- regularisation)."""
+        """d log-likelihood / d(fields, couplings) = data moments - chain moments (- regularisation).
+
+        ``centered``: the gradient of the centred parametrisation, offsets the data's one-site frequencies mu
+        (as for RBMs, Melchior et al. 2016): dJ_ij = df_ij - mu_i df_j - df_i mu_j, dh_i = df_i - sum_j dJ_ij mu_j.
+        Without it every pair's update also shifts the effective fields of its two sites, so a mismatch of one-site
+        frequencies moves each field about L times (an ordered or nearly ordered model then swings between its
+        modes from update to update)."""
+        grad_h = data["fields"] - chains["fields"]
         grad_j = data["couplings"] - chains["couplings"]
+        mu = data["fields"]
+        if centered:
+            grad_j = grad_j - mu[:, :, None, None] * grad_h[None, None] - grad_h[:, :, None, None] * mu[None, None]
         if l2:
             grad_j = grad_j - l2 * self.couplings
         if l1:
             grad_j = grad_j - l1 * torch.sign(self.couplings)
         idx = torch.arange(self.length, device=grad_j.device)
         grad_j[idx, :, idx, :] = 0  # self-couplings are not parameters
-        return {"fields": data["fields"] - chains["fields"], "couplings": grad_j}
+        if centered:
+            grad_h = grad_h - torch.einsum("iajb,jb->ia", grad_j, mu)
+        return {"fields": grad_h, "couplings": grad_j}
 
     def gibbs(self, states: torch.Tensor, n_steps: int, beta: float = 1.0, stream: RandomStream | None = None,
               order: str = "sequential") -> tuple[torch.Tensor, None]:

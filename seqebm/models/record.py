@@ -112,6 +112,14 @@ class DataRecord:
         return asdict(self)
 
 
+def _upgraded(training: dict) -> dict:
+    """Training options as recorded by 0.1 (no ``sampler`` entry), in today's meaning: ``centered`` was an RBM option
+    that Potts training ignored, which is ``centered=False`` for a Potts model now."""
+    if training and "sampler" not in training and training.get("model") == "potts" and "centered" in training:
+        training["centered"] = False
+    return training
+
+
 @dataclass
 class RunRecord:
     """Everything a model file says about the run that made it."""
@@ -126,7 +134,7 @@ class RunRecord:
         data = metadata.get("data")
         known = {f.name for f in fields(DataRecord)}
         return cls(
-            training=dict(metadata.get("training") or {}),
+            training=_upgraded(dict(metadata.get("training") or {})),
             data=DataRecord(**{k: v for k, v in data.items() if k in known}) if data else None,
             state=TrainingState.from_dict(metadata.get("training_state")),
             sampling=SamplingDefaults.from_dict(metadata.get("sampling")),

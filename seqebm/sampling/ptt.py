@@ -8,21 +8,23 @@ from seqebm.errors import ConfigError
 from seqebm.models.base import EnergyModel
 from seqebm.models.potts import Potts
 from seqebm.sampling.state import ChainState
-from seqebm.sampling.tempering import Rung, Tempering, ladder_log_partition
+from seqebm.sampling.tempering import Rung, Tempering, ladder_log_partition, pair_acceptance
 
 
 class PTTSampler(Tempering):
     """Rungs: the profile model (one-site frequencies ``profile`` (L, q)), the saved ``models`` in training order,
     then the model being sampled. In training, :meth:`adapt` adds a rung whenever the top pair swaps below
     ``swap_target``: the parameters of the last update whose top pair still swapped at the target (or the current
-    ones when that update is already a rung, i.e. when a single update moved the model that far)."""
+    ones when that update is already a rung, i.e. when a single update moved the model that far). Where two saved
+    neighbours swap below half the target (one update moved the model too far, as Adam's first steps do), it bridges
+    them with the midpoint of their parameters, a model in its own right."""
 
     name = "ptt"
 
     def __init__(self, beta: float = 1.0, order: str = "sequential", swap_target: float = 0.3, max_rungs: int = 64,
                  profile: torch.Tensor | None = None, models: list[EnergyModel] | None = None) -> None:
         super().__init__(beta, order, swap_target, max_rungs)
-        self.bottom = None if profile is None else Potts.from_profile(profile)
+        self.bottom = None if profile is None else Potts.from_profile(profile, frozen=True)
         self.saved = list(models or [])
         # adapt sees swap rates of the chains run before the optimiser step: ``pending`` holds the parameters whose rate
         # the next call measures, ``validated`` the last parameters measured at the target (the rung to add)
@@ -50,13 +52,28 @@ class PTTSampler(Tempering):
         measured, self._pending = self._pending, _parameters_of(model)
         if accepts / attempts >= self.swap_target:
             self._validated = measured
-            return blocks
+            return self._bridge_slow_pairs(model, blocks, pair_acceptance(info))
         if len(self.saved) + 2 >= self.max_rungs:
             return blocks
         self.saved.append(self._validated or measured or _parameters_of(model))
         self._validated = None
         top = len(self.saved)  # ladder index of the new rung; the old top moved up by one
-        return self._insert_rung(blocks, top, top)
+        # the old top pair is now the pair of the last two saved rungs: bridged too if it swapped too rarely
+        return self._bridge_slow_pairs(model, self._insert_rung(blocks, top, top), pair_acceptance(info))
+
+    def _bridge_slow_pairs(self, model: EnergyModel, blocks: list[ChainState], acceptance: torch.Tensor) -> list[ChainState]:
+        """Insert the parameter midpoint into every pair of fixed rungs that swaps below half the target (one per pair
+        and call: a gap that needs several is bridged over the next updates)."""
+        fixed = acceptance[: len(self.saved)]  # pairs below the top one: their rungs no longer change
+        for r in reversed(range(len(fixed))):  # from the top down, so that insertions leave lower indices valid
+            if len(self.saved) + 2 >= self.max_rungs:
+                break
+            lower = self.bottom.to(model.device) if r == 0 else self.saved[r - 1]
+            if not float(fixed[r]) < self.swap_target / 2 or type(lower) is not type(self.saved[r]):
+                continue  # swapping well (or never tried), or a Potts profile below an RBM: nothing to average
+            self.saved.insert(r, _midpoint(lower, self.saved[r]))
+            blocks = self._insert_rung(blocks, r + 1, r + 1)
+        return blocks
 
     def log_partition(self, model, blocks, reduce):  # noqa: D102 (see Tempering)
         ladder = torch.cat([torch.cat([b.auxiliary["lower"], b.visible[:, None, :]], dim=1) for b in blocks]).transpose(0, 1)
@@ -74,7 +91,7 @@ class PTTSampler(Tempering):
     def load_state_arrays(self, arrays: dict[str, torch.Tensor], model: EnergyModel) -> None:
         if "bottom/fields" in arrays:
             fields = torch.as_tensor(arrays["bottom/fields"], device=model.device, dtype=model.dtype)
-            self.bottom = Potts(fields, torch.zeros(*fields.shape, *fields.shape, device=model.device, dtype=model.dtype), check=False)
+            self.bottom = Potts.frozen_independent(fields)
         def rung(prefix: str) -> EnergyModel | None:
             if f"{prefix}/{model.parameter_names[0]}" not in arrays:
                 return None
@@ -88,6 +105,14 @@ class PTTSampler(Tempering):
 
     def describe(self) -> dict:
         return {"name": self.name, "rungs": len(self.saved) + 2, "swap_target": self.swap_target}
+
+
+def _midpoint(a: EnergyModel, b: EnergyModel) -> EnergyModel:
+    """The model whose parameters are the average of ``a``'s and ``b``'s (same class); for Potts models, whose energy
+    is linear in the parameters, the geometric bridge exp(-(E_a + E_b) / 2)."""
+    ta, tb = a.tensors(), b.tensors()
+    tensors = {name: (ta[name] + tb[name]) / 2 for name in tb}
+    return type(b).from_file(tensors, b.alphabet, {}, b.file_record())
 
 
 def _parameters_of(model: EnergyModel) -> EnergyModel:

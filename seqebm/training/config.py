@@ -120,7 +120,8 @@ class TrainConfig:
     pseudocount: float | None = option(None, "Pseudocount of the data statistics (default 1/M_eff for Potts, 0 for RBMs).",
                                        interval(0, 1, True, False), dynamics=True, nullable=True)
     batch_size: int | None = option(None, "Minibatch size (default: full batch).", positive_int, dynamics=True, nullable=True)
-    centered: bool = option(True, "Centred gradient for RBMs.", boolean, dynamics=True)
+    centered: bool | None = option(None, "Centred gradient, the data means as offsets (default: on for RBMs, off for Potts "
+                                   "models).", boolean, dynamics=True, nullable=True)
     max_updates: int = option(2000, "Maximum number of updates.", positive_int, ("--updates",))
     max_seconds: float | None = option(None, "Stop after this wall time.", positive, nullable=True)
     target_pearson: float | None = option(0.95, "Stop at this Pearson of connected correlations (0 or None: never).",
@@ -176,6 +177,7 @@ class TrainConfig:
             model=model,
             lr=self.lr if self.lr is not None else DEFAULT_LR[self.optimizer],
             l2=self.l2 if self.l2 is not None else (model_class(model).persistent_l2 if persistent else 0.0),
+            centered=self.centered if self.centered is not None else model_class(model).centered_by_default,
         ).validate()
 
     def to_dict(self) -> dict:
