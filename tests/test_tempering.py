@@ -138,7 +138,7 @@ def test_the_profile_rung_skips_the_pair_term_exactly():
     x = torch.randint(0, 3, (50, 6))
     assert torch.allclose(frozen.energy(x), full.energy(x)) and frozen.independent
     assert frozen.couplings.stride() == (0, 0, 0, 0)  # no memory for the zeros (L^2 q^2 floats for a protein family)
-    assert not hasattr(full, "_profile")  # the training start (Potts.initial) stays a trainable model
+    assert not full._profile  # the training start (Potts.initial) stays a trainable model
 
 
 def test_renewal_time_counts_walkers_from_the_bottom():

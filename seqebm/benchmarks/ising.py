@@ -146,7 +146,7 @@ def _train_and_score(datasets: dict, regimes: list, cfg: dict, device: str, seed
             scores = evaluate(result.model, truth_j, ds.tensor(), k, "random", cfg["n_chains"], cfg["long_t"], seed)
             rows.append({"data": data_name, "training": name, "sampling k": k, **scores, "mixing time": record.state.mixing_time,
                          "sampler": record.sampling.sampler, "rungs": (record.state.ladder or {}).get("rungs", 1),
-                         "seconds": float(pd.DataFrame(result.log)["seconds"].iloc[-1]), "updates": len(result.log)})
+                         "seconds": float(result.log["seconds"].iloc[-1]), "updates": len(result.log)})
             log(f"{data_name} {name}: " + ", ".join(f"{key}={value:.3g}" for key, value in scores.items()))
     return rows
 

@@ -30,6 +30,7 @@ class Potts(EnergyModel):
     parameter_names = ("fields", "couplings")
     persistent_l2 = PERSISTENT_POTTS_L2
     centered_by_default = False
+    _profile = False  # set by frozen_independent: known coupling-free, energies skip the pair term
 
     def __init__(
         self,
@@ -132,7 +133,7 @@ class Potts(EnergyModel):
             x = states[start : start + chunk_size]
             index = x + sites * self.q
             field_term = self.fields[sites, x].sum(1)
-            if getattr(self, "_profile", False):
+            if self._profile:
                 out.append(-field_term)
                 continue
             pair_term = 0.5 * self._coupling_sums(index).gather(1, index).sum(1)
@@ -181,7 +182,7 @@ class Potts(EnergyModel):
     @property
     def independent(self) -> bool:
         """True when every coupling is zero (an independent-site, "profile" model)."""
-        return getattr(self, "_profile", False) or not bool(self.couplings.any())
+        return self._profile or not bool(self.couplings.any())
 
     def exact_sample(self, n: int, beta: float, generator: torch.Generator | None = None) -> torch.Tensor | None:
         """Uniform states at beta = 0; independent draws per site for a model without couplings."""
