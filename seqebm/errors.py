@@ -76,6 +76,10 @@ class TrainingDiverged(SeqebmError, RuntimeError):
     """Parameters became NaN/inf or exceeded the allowed bound during training."""
 
 
+class InputNote(UserWarning):
+    """How an input was read when it could be read two ways (said once, on one line)."""
+
+
 class DynamicsWarning(UserWarning):
     """A model sampled with other dynamics than those its training validated (e.g. an rdm-k model run longer)."""
 

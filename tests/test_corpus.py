@@ -56,10 +56,32 @@ def _call_api(argv: list[str], out: Path):
     if command == "fit":
         return fit(load_dataset(positional[0]), out_dir=out, max_updates=int(opt.get("updates", 2)), n_chains=100)
     if command == "sample":
+        if "fix" in opt:
+            from seqebm.cli.sample import Design, generate
+
+            return generate(positional[0], n=int(opt["n"]), out=opt["out"], design=Design(fix=opt["fix"]))
         return load_model(positional[0])
     if command == "convert":
+        from seqebm.cli.data import parameter_format
+        from seqebm.models.plmc import read_plmc
+
+        parameter_format(Path(positional[1]), reading=False)
         source = Path(positional[0])
+        if parameter_format(source, reading=True) == "plmc":
+            return read_plmc(source)
         return load_model(source) if is_model_file(source) else read_adabmdca(source)
+    if command == "dms":
+        from seqebm.cli.dms import run_dms
+
+        return run_dms(positional[0], opt["wt"], opt.get("mutants"), out=opt["out"])
+    if command == "score":
+        from seqebm.cli.score import score_file
+
+        return score_file(positional[0], positional[1])
+    if command == "contacts":
+        from seqebm.cli.contacts import run_contacts
+
+        return run_contacts(positional[0], distances=opt.get("distances"), out=opt["out"])
     if command == "analyze":
         data = load_dataset(opt["data"])
         return analyze(data, load_dataset(opt["samples"]), out)

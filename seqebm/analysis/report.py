@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seqebm.analysis.couplings import contact_precision, frobenius_scores, read_distance_map
+from seqebm.analysis.contacts import contact_scores, plot_contact_map, plot_ppv
+from seqebm.analysis.couplings import contact_precision, read_distance_map
 from seqebm.analysis.labels import clustering_ari, nearest_neighbours, label_proportions, plot_label_proportions, transfer_labels
 from seqebm.analysis.pca import fit_pca, pca_frame, plot_pca
 from seqebm.analysis.quality import adversarial_accuracy, gzip_entropy_ratio, nearest_training_distance, spectrum_score
@@ -128,8 +129,7 @@ def _model_section(sets: _Sets, model: EnergyModel, distances: str | Path | None
     figures["energy"] = _plot_energies(e_data.cpu().numpy(), e_samp.cpu().numpy(), out / "energies.png").name
     if distances is None:
         return
-    potts = model.pairwise_model(sets.x_data)
-    scores = frobenius_scores(potts.couplings, gap_index=potts.alphabet.gap_index)
+    scores = contact_scores(model, sets.x_data)
     dmap = read_distance_map(distances)
     length = sets.data.length
     ppv, curve = contact_precision(scores, dmap, length=length)
@@ -137,8 +137,8 @@ def _model_section(sets: _Sets, model: EnergyModel, distances: str | Path | None
     curve.to_csv(out / "contact_ranking.csv", index=False)
     for col in ("PPV@L/2", "PPV@L", "PPV@2L", "contact_fraction"):
         summary[f"contacts {col}"] = round(float(ppv[col].iloc[0]), 4)
-    figures["contacts"] = _plot_contacts(scores, dmap, curve, length, out / "contacts.png").name
-    figures["ppv"] = _plot_ppv(curve, length, out / "ppv.png").name
+    figures["contacts"] = plot_contact_map(scores, out / "contacts.png", curve, dmap).name
+    figures["ppv"] = plot_ppv(curve, length, out / "ppv.png").name
 
 
 def nearest_neighbours_within(x: torch.Tensor, q: int) -> np.ndarray:
@@ -189,39 +189,6 @@ def _plot_energies(e_data, e_samp, path):
     ax.hist(e_data, bins=60, alpha=0.6, density=True, label="data")
     ax.hist(e_samp, bins=60, alpha=0.6, density=True, label="generated")
     ax.set_xlabel("energy (free energy for RBMs)")
-    ax.legend()
-    fig.tight_layout()
-    return _save(fig, path)
-
-
-def _plot_contacts(scores, dmap, curve, length, path):
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5, 5))
-    contacts = dmap[(dmap["distance"] < 8) & ((dmap["j"] - dmap["i"]) > 4)]
-    ax.scatter(contacts["i"], contacts["j"], s=8, color="lightgray", label="true contacts (< 8 A, |i-j| > 4)")
-    top = curve.head(2 * length)
-    ok = top[top["contact"]]
-    bad = top[~top["contact"]]
-    ax.scatter(ok["j"], ok["i"], s=8, color="tab:blue", label="top-2L predicted, correct")
-    ax.scatter(bad["j"], bad["i"], s=8, color="tab:red", label="top-2L predicted, wrong")
-    ax.set_xlim(-1, length)
-    ax.set_ylim(length, -1)
-    ax.set_aspect("equal")
-    ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    return _save(fig, path)
-
-
-def _plot_ppv(curve, length, path):
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(curve["rank"], curve["ppv"])
-    for mult, name in ((0.5, "L/2"), (1, "L"), (2, "2L")):
-        ax.axvline(mult * length, color="gray", ls=":", lw=0.8)
-    ax.axhline(curve["contact"].mean(), color="k", ls="--", lw=0.8, label="chance")
-    ax.set_xscale("log")
-    ax.set_xlabel("number of top pairs")
-    ax.set_ylabel("precision (PPV)")
     ax.legend()
     fig.tight_layout()
     return _save(fig, path)

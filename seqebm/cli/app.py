@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import typer
 
 from seqebm.cli.analyze import analyze
 from seqebm.cli.bench import bench_app
+from seqebm.cli.contacts import contacts
 from seqebm.cli.console import err_console
 from seqebm.cli.data import convert, info
+from seqebm.cli.dms import dms
 from seqebm.cli.fit import fit
 from seqebm.cli.sample import sample
-from seqebm.errors import SeqebmError
+from seqebm.cli.score import score
+from seqebm.errors import InputNote, SeqebmError
 
 app = typer.Typer(
     name="seqebm",
@@ -34,11 +38,21 @@ app.command()(convert)
 app.command()(fit)
 app.command()(sample)
 app.command()(analyze)
+app.command()(score)
+app.command()(dms)
+app.command()(contacts)
 app.add_typer(bench_app, name="bench")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Python warnings as one line on stderr (no source location): notes about how input was read, warnings else."""
+    kind = "note" if issubclass(category, InputNote) else "warning"
+    err_console.print(f"[yellow]{kind}:[/] {' '.join(str(message).split())}", highlight=False, soft_wrap=True)
 
 
 def run() -> None:
     """Console-script entry point: seqebm errors (and unexpected ones) become one line and exit code 1."""
+    warnings.showwarning = _show_warning
     try:
         app()
     except SeqebmError as exc:

@@ -8,8 +8,10 @@ import typer
 from rich.table import Table
 
 from seqebm.cli.console import console
+from seqebm.errors import ConfigError
 from seqebm.io.load import load_dataset
 from seqebm.models.adabmdca import read_adabmdca, write_adabmdca
+from seqebm.models.plmc import SUFFIXES, read_plmc, write_plmc
 from seqebm.models.files import load_model, save_model
 
 
@@ -58,19 +60,36 @@ def _print_label_counts(column: str, counts, n_sequences: int) -> None:
     console.print(table)
 
 
+PARAMETER_FORMATS = {"seqebm": (".npz",), "plmc": SUFFIXES, "adabmdca": (".dat", ".txt")}
+
+
+def parameter_format(path: Path, reading: bool) -> str:
+    """seqebm, plmc or adabmdca from the file name (and, when reading, the first bytes); a clear error for a name
+    whose format seqebm does not write."""
+    name = path.name.lower()
+    for fmt, suffixes in PARAMETER_FORMATS.items():
+        if name.endswith(suffixes):
+            return fmt
+    if reading:
+        return "seqebm" if is_model_file(path) else "adabmdca"
+    known = ", ".join(f"{s} ({fmt})" for fmt, suffixes in PARAMETER_FORMATS.items() for s in suffixes)
+    raise ConfigError(f"cannot tell which format to write from the name {path.name!r}: use one of {known}")
+
+
 def convert(
-    source: Path = typer.Argument(..., help="Model file (.npz, seqebm format) or adabmDCA parameter text file."),
-    target: Path = typer.Argument(..., help="Output; .npz writes the seqebm format, anything else adabmDCA text."),
+    source: Path = typer.Argument(..., help="Model file: seqebm (.npz), plmc (.model_params/.params) or adabmDCA text."),
+    target: Path = typer.Argument(..., help="Output, format from the suffix: .npz (seqebm), .model_params or .params "
+                                           "(plmc binary), .dat or .txt (adabmDCA text)."),
     alphabet: Optional[str] = typer.Option(None, "--alphabet", help="Alphabet of an adabmDCA file (default: guessed)."),
 ) -> None:
-    """Convert Potts models between the seqebm model file and the adabmDCA text format (direction from the names)."""
-    model = load_model(source) if is_model_file(source) else read_adabmdca(source, alphabet=alphabet)
-    native = target.name.endswith(".npz")
-    if native:
-        save_model(model, target)
-    else:
-        write_adabmdca(model, target)
-    console.print(f"wrote {target} ({'seqebm' if native else 'adabmDCA'} format): {model!r}", highlight=False)
+    """Convert Potts models between the seqebm, plmc (EVcouplings) and adabmDCA formats (formats from the names)."""
+    out_format = parameter_format(target, reading=False)  # refused before anything is read or written
+    in_format = parameter_format(source, reading=True)
+    readers = {"seqebm": load_model, "plmc": read_plmc, "adabmdca": lambda p: read_adabmdca(p, alphabet=alphabet)}
+    writers = {"seqebm": save_model, "plmc": lambda m, p: write_plmc(m, p), "adabmdca": lambda m, p: write_adabmdca(m, p)}
+    model = readers[in_format](source)
+    writers[out_format](model, target)
+    console.print(f"wrote {target} ({out_format} format): {model!r}", highlight=False)
 
 
 def is_model_file(path: Path) -> bool:

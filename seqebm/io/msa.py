@@ -1,6 +1,8 @@
 """Multiple sequence alignments: FASTA, A2M/A3M, Stockholm, CSV with a sequence column."""
 from __future__ import annotations
 
+import warnings
+
 import io
 import string
 from pathlib import Path
@@ -8,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seqebm.errors import AlphabetError, ConfigError, ParseError, ShapeError
+from seqebm.errors import AlphabetError, ConfigError, InputNote, ParseError, ShapeError
 from seqebm.fileio import read_bytes, read_table, read_text
 from seqebm.io.alphabets import UNKNOWN, Alphabet, get_alphabet, guess_alphabet
 from seqebm.io.dataset import SequenceDataset
@@ -129,6 +131,11 @@ def encode_aligned(
         raw = raw.translate(None, _DROP_INSERTS) if insertions == "drop" else raw.upper()
         blobs.append(raw)
     length = len(blobs[0])
+    if insertions == "drop" and any(len(b) != length for b in blobs) and _aligned_when_kept(sequences):
+        # soft-masked residues (lowercase) in an alignment exported with them, not A2M insert states
+        warnings.warn(InputNote(f"{path}: rows have equal lengths only with their lowercase letters, so lowercase is read "
+                                f"as residues (soft-masked), not as A2M insert states"), stacklevel=2)
+        return encode_aligned(headers, sequences, path, alphabet, "keep", ambiguous, lines)
     for index, (header, blob, lineno) in enumerate(zip(headers, blobs, lines)):
         if len(blob) != length:
             hint = ""
@@ -168,6 +175,13 @@ def encode_aligned(
                 path=path, line=lines[row], record=headers[row],
             )
     return states, alpha
+
+
+def _aligned_when_kept(sequences: list[str]) -> bool:
+    """True when every row has the same length with lowercase letters kept, and some rows hold lowercase letters but
+    no '.' (A2M marks insert columns of the other rows with '.', so an A2M file is never read this way)."""
+    lengths = {len(s) for s in sequences}
+    return len(lengths) == 1 and not any("." in s for s in sequences) and any(s != s.upper() for s in sequences)
 
 
 def _raw_offset(sequence: str, column: int, insertions: str) -> int:

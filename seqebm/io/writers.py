@@ -41,17 +41,18 @@ def write_npy(path: str | Path, array: np.ndarray) -> Path:
 
 
 def write_samples(path: str | Path, states: np.ndarray, alphabet: Alphabet, data_kind: str = "msa",
-                  image_shape: Sequence[int] | None = None) -> list[Path]:
+                  image_shape: Sequence[int] | None = None, names: Sequence[str] | None = None) -> list[Path]:
     """Write samples in the form of the training data: FASTA for alignments, .hapt for genotypes, .npy (+ PNG grid)
-    for images, +/-1 .npy for spins. The file suffix can override (.fasta/.hapt/.csv/.tsv/.npy)."""
+    for images, +/-1 .npy for spins. The file suffix can override (.fasta/.hapt/.csv/.tsv/.npy). ``names`` (FASTA
+    headers, .hapt/.csv row names) default to sample_0, sample_1, ..."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".fasta", ".fa", ".a2m", ".afa"):
-        return [write_fasta(path, states, alphabet)]
+        return [write_fasta(path, states, alphabet, names)]
     if suffix == ".hapt":
-        return [write_hapt(path, states)]
+        return [write_hapt(path, states, None if names is None else [n.split()[0] for n in names])]
     if suffix in (".csv", ".tsv"):
-        frame = pd.DataFrame(states, index=[f"sample_{i}" for i in range(len(states))])
+        frame = pd.DataFrame(states, index=list(names) if names is not None else [f"sample_{i}" for i in range(len(states))])
         with atomic_write(path) as fh:
             frame.to_csv(fh, sep="," if suffix == ".csv" else "\t", index_label="name")
         return [path]
@@ -63,8 +64,16 @@ def write_samples(path: str | Path, states: np.ndarray, alphabet: Alphabet, data
             out.append(image_grid(states, tuple(image_shape), path.with_suffix(".png")))
         return out
     if data_kind == "genotypes":
-        return [write_hapt(path.with_suffix(".hapt"), states)]
-    return [write_fasta(path, states, alphabet)]
+        return [write_hapt(path.with_suffix(".hapt"), states, None if names is None else [n.split()[0] for n in names])]
+    return [write_fasta(path, states, alphabet, names)]
+
+
+def write_table(path: str | Path, frame: pd.DataFrame) -> Path:
+    """A DataFrame as CSV (tab-separated for .tsv/.txt), written atomically, without the index."""
+    path = Path(path)
+    with atomic_write(path) as fh:
+        frame.to_csv(fh, sep="\t" if path.suffix.lower() in (".tsv", ".txt") else ",", index=False)
+    return path
 
 
 def image_grid(states: np.ndarray, shape: tuple[int, int], path: Path, n: int = 64) -> Path:

@@ -90,6 +90,18 @@ class EnergyModel(ABC):
             return self.length * math.log(self.q) + float(self.log_weight(one, 0.0)[0])
         return None
 
+    def condition(self, sites: torch.Tensor, values: torch.Tensor) -> "EnergyModel":
+        """The model of the other sites given x[sites] = values (clamped): same kind, the free sites in their order,
+        log weights equal to the full model's up to a constant at every beta, so any sampler samples the conditional
+        distribution exactly."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be conditioned on clamped sites")
+
+    def free_sites(self, sites: torch.Tensor) -> torch.Tensor:
+        """The sites not in ``sites``, in order."""
+        keep = torch.ones(self.length, dtype=torch.bool, device=self.device)
+        keep[sites.to(self.device)] = False
+        return keep.nonzero().flatten()
+
     @abstractmethod
     def statistics(self, states: torch.Tensor, weights: torch.Tensor | None = None, pseudocount: float = 0.0,
                    hidden: torch.Tensor | None = None) -> dict[str, torch.Tensor]:

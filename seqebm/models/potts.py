@@ -171,6 +171,16 @@ class Potts(EnergyModel):
         self.couplings[idx, :, idx, :] = 0
         return self
 
+    def condition(self, sites: torch.Tensor, values: torch.Tensor) -> "Potts":
+        """Fields of the free sites plus their couplings to the clamped ones, couplings among the free sites."""
+        sites, values = sites.to(self.device).long(), values.to(self.device).long()
+        free = self.free_sites(sites)
+        if self._profile:
+            return Potts.frozen_independent(self.fields[free], self.alphabet)
+        to_clamped = self.couplings[free][:, :, sites, values]  # (F, q, C): J_ij(a, x_j) for clamped j
+        fields = self.fields[free] + to_clamped.sum(-1)
+        return Potts(fields, self.couplings[free][:, :, free].contiguous(), self.alphabet, check=False)
+
     # ---- the model contract (see seqebm.models.base)
     def free_energy(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
         """The energy: a Potts model has no hidden units to sum out."""

@@ -130,6 +130,15 @@ class RBM(EnergyModel):
         hidden = hidden.to(device=self.device, dtype=self.dtype)
         return self.visible.probabilities(self.visible.field(hidden, self.weights, self.visible_bias, beta))
 
+    def condition(self, sites: torch.Tensor, values: torch.Tensor) -> "RBM":
+        """The clamped sites' weights move into the hidden biases: c' = c + sum_{clamped i} W_i(x_i)."""
+        sites, values = sites.to(self.device).long(), values.to(self.device).long()
+        free = self.free_sites(sites)
+        clamped = VisibleLayer.from_weights(self.weights[sites])
+        shift = clamped.hidden_input(clamped.working(values[None, :], self.dtype), self.weights[sites])[0]
+        return RBM(self.weights[free].contiguous(), self.visible_bias[free].contiguous(), self.hidden_bias + shift,
+                   self.alphabet, hidden=self.hidden, **self._unit_parameters())
+
     # ---- the model contract (see seqebm.models.base)
     @torch.no_grad()
     def gibbs(self, states: torch.Tensor, n_steps: int, beta: float = 1.0, stream: RandomStream | None = None,

@@ -70,6 +70,7 @@ class TrainingState:
     sampler: str = "gibbs"  # the sampler the chains run with now (auto switches to ptt in eq training)
     ladder: dict | None = None  # the tempering sampler's description (rungs, temperatures)
     sampler_switch: dict | None = None  # when and why --sampler auto switched
+    log_partition: dict | None = None  # {"value", "method", "update"}: log Z of the final model from a tempering ladder
 
     def to_dict(self) -> dict:
         out = {"update": self.update, "sweeps": self.sweeps, "mixing_time": self.mixing_time, "seconds": self.seconds,
@@ -78,6 +79,8 @@ class TrainingState:
             out["ladder"] = self.ladder
         if self.sampler_switch is not None:
             out["sampler_switch"] = self.sampler_switch
+        if self.log_partition is not None:
+            out["log_partition"] = self.log_partition
         if self.stopped_because is not None:
             out["stopped_because"] = self.stopped_because
         out["verifications"] = [v.to_dict() for v in self.verifications]
@@ -107,6 +110,7 @@ class DataRecord:
     q: int = 0
     M_eff: float = 0.0
     image_shape: list[int] | None = None
+    reference: list[list[str]] | None = None  # [[name, aligned row], ...]: consensus and rows spread over the family
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -75,6 +75,13 @@ class PTTSampler(Tempering):
             blocks = self._insert_rung(blocks, r + 1, r + 1)
         return blocks
 
+    def conditioned(self, sites: torch.Tensor, values: torch.Tensor) -> "PTTSampler":
+        """Every rung conditioned alike: a trajectory ladder of the conditional distributions."""
+        out = PTTSampler(self.beta, self.order, self.swap_target, self.max_rungs)
+        out.bottom = None if self.bottom is None else self.bottom.condition(sites, values)
+        out.saved = [m.condition(sites, values) for m in self.saved]
+        return out
+
     def log_partition(self, model, blocks, reduce):  # noqa: D102 (see Tempering)
         ladder = torch.cat([torch.cat([b.auxiliary["lower"], b.visible[:, None, :]], dim=1) for b in blocks]).transpose(0, 1)
         return ladder_log_partition(self.rungs(model), ladder, reduce)

@@ -31,6 +31,7 @@ def sample(
     order: str | None = None,
     generator: torch.Generator | RandomStream | None = None,
     sampler: Sampler | str | None = None,
+    fixed: dict[int, int] | None = None,
 ) -> torch.Tensor:
     """``n`` samples: chains initialised by ``init`` (see :func:`init_chains`) then ``k`` Gibbs steps; (n, L) long.
 
@@ -39,10 +40,11 @@ def sample(
     :class:`~seqebm.errors.DynamicsWarning` when an out-of-equilibrium model is sampled otherwise. ``generator`` (a
     torch.Generator, or a RandomStream to continue) takes precedence over ``seed``. ``sampler`` (a sampler or its
     name: gibbs, pt, ptt) defaults to the one the model records (with its tempering ladder, for ptt); the samples are
-    the chains of the target model (the top rung of a ladder).
+    the chains of the target model (the top rung of a ladder). ``fixed`` ({site: state}, 0-based) samples the
+    other sites conditionally on those.
     """
     snapshots = sample_snapshots(model, n, None, k, init, beta, seed, data, weights, profile, order, generator, sampler,
-                                 warn=lambda message: warnings.warn(message, DynamicsWarning, stacklevel=5))
+                                 warn=lambda message: warnings.warn(message, DynamicsWarning, stacklevel=5), fixed=fixed)
     return next(iter(snapshots.values()))
 
 
@@ -61,9 +63,12 @@ def sample_snapshots(
     generator: torch.Generator | RandomStream | None = None,
     sampler: Sampler | str | None = None,
     warn: Callable[[str], None] | None = None,
+    fixed: dict[int, int] | None = None,
 ) -> dict[int, torch.Tensor]:
     """Samples of ``n`` chains at each of ``times`` (default: the single time ``k``) along one run, with the
-    defaults of :func:`sample`; ``warn`` receives the warnings about departing from the training dynamics."""
+    defaults of :func:`sample`; ``warn`` receives the warnings about departing from the training dynamics.
+    ``fixed`` ({site: state}, 0-based) clamps sites: the other sites are sampled from the conditional distribution
+    (the model conditioned on them, see :meth:`~seqebm.models.base.EnergyModel.condition`)."""
     if n < 1:
         raise ConfigError(f"number of samples must be >= 1, got {n}")
     given = init if isinstance(init, torch.Tensor) else None
@@ -77,7 +82,24 @@ def sample_snapshots(
     states = init_chains(n, model.length, model.q, init, data, weights, profile, stream.generator, model.device)
     if not isinstance(sampler, BaseSampler):
         sampler = recorded_sampler(model, sampler, beta, order or recorded_order(model))
-    return sample_trajectory(model, states, times if times is not None else [k], generator=stream, sampler=sampler)
+    times = times if times is not None else [k]
+    if not fixed:
+        return sample_trajectory(model, states, times, generator=stream, sampler=sampler)
+    sites = torch.tensor(sorted(fixed), dtype=torch.long, device=model.device)
+    values = torch.tensor([fixed[int(i)] for i in sites], dtype=torch.long, device=model.device)
+    if int(sites.min()) < 0 or int(sites.max()) >= model.length or int(values.min()) < 0 or int(values.max()) >= model.q:
+        raise ConfigError(f"clamped sites must be in 0..{model.length - 1} with states in 0..{model.q - 1}")
+    free = model.free_sites(sites)
+    if free.numel() == 0:
+        raise ConfigError("every site is clamped: nothing to sample")
+    snapshots = sample_trajectory(model.condition(sites, values), states[:, free], times, generator=stream,
+                                  sampler=sampler.conditioned(sites, values))
+    out = {}
+    for t, part in snapshots.items():
+        full = states.new_empty(n, model.length)
+        full[:, free], full[:, sites] = part, values
+        out[t] = full
+    return out
 
 
 def recorded_order(model: EnergyModel) -> str:

@@ -31,6 +31,8 @@ class BaseSampler:
     of the optional parts of the protocol."""
 
     name: ClassVar[str] = ""
+    # chains are regenerated from an exactly sampled source (tempering): once renewed, they have forgotten their start
+    regenerates: ClassVar[bool] = False
 
     def __init__(self, beta: float = 1.0, order: str = "sequential") -> None:
         if not beta > 0:
@@ -72,6 +74,11 @@ class BaseSampler:
 
     def load_state_arrays(self, arrays: dict[str, torch.Tensor], model: EnergyModel) -> None:
         """Restore what :meth:`state_arrays` saved (``model``: the target, whose class and structure rungs share)."""
+
+    def conditioned(self, sites: torch.Tensor, values: torch.Tensor) -> "BaseSampler":
+        """The sampler for the model conditioned on x[sites] = values (see :meth:`EnergyModel.condition`): samplers
+        that hold models of their own (a trajectory ladder) condition them too."""
+        return self
 
     def describe(self) -> dict:
         """A JSON record of the sampler (its name and settings)."""

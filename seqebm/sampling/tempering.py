@@ -50,6 +50,7 @@ class Tempering(BaseSampler):
     """What PT and PTT share: ladders of chains, exact bottom draws, Gibbs sweeps per rung, even-odd swaps."""
 
     name: ClassVar[str] = ""
+    regenerates: ClassVar[bool] = True
 
     def __init__(self, beta: float = 1.0, order: str = "sequential", swap_target: float = 0.3, max_rungs: int = 64) -> None:
         super().__init__(beta, order)

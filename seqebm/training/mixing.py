@@ -7,6 +7,7 @@ independent chain at t: compare the mean sequence identity (overlap) of (x_n(t/2
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
@@ -134,6 +135,7 @@ class RandomStartResult:
     time: int | None  # first t (powers of two) where fresh chains agree with the reference chains; None if none
     t_max: int
     table: list[dict]  # per t: mean energies of fresh and reference chains, tolerance, largest site z, its bound
+    timed_out: bool = False  # stopped by max_seconds before t_max (t_max is then the last time tested)
 
 
 def state_sums(model: EnergyModel, states: torch.Tensor) -> torch.Tensor:
@@ -172,13 +174,16 @@ def equilibration_from_random(
     n_sigma: float = 3.0,
     reduce: Callable[[torch.Tensor], torch.Tensor] | None = None,
     sampler: Sampler | None = None,
+    max_seconds: float | None = None,
 ) -> RandomStartResult:
     """How long chains started from uniform random states take to agree with ``reference`` chains (the persistent
     chains of an equilibrium training): the first t in 1, 2, 4, ..., t_max where as many fresh chains agree with them
     in mean energy (within ``n_sigma`` standard errors) and in every one-site frequency (see :func:`_agreement`).
 
     The t vs t/2 test on persistent chains only says they decorrelate; a model whose persistent chains sit in one
-    region while chains from random go elsewhere (slow or multimodal landscape) passes it. This test does not."""
+    region while chains from random go elsewhere (slow or multimodal landscape) passes it. This test does not.
+    ``max_seconds`` stops the doubling once spent (all processes agree through ``reduce``); the result says so."""
+    clock = time.perf_counter()
     sampler = sampler or GibbsSampler(beta, order)
     blocks, streams = _blocks(reference, generator, model.device)
     ref = sum(state_sums(model, _visible(block)) for block in blocks)
@@ -197,5 +202,10 @@ def equilibration_from_random(
         table.append(row)
         if row["agree"]:
             return RandomStartResult(True, t, t_max, table)
+        out_of_time = torch.tensor([float(max_seconds is not None and time.perf_counter() - clock >= max_seconds)])
+        if reduce is not None:
+            out_of_time = reduce(out_of_time.to(model.device), op="max")
+        if t < t_max and bool(out_of_time.item()):
+            return RandomStartResult(False, None, t, table, timed_out=True)
         t *= 2
     return RandomStartResult(False, None, t_max, table)

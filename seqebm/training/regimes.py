@@ -29,6 +29,9 @@ from seqebm.training.mixing import equilibration_from_random, mixing_test
 from seqebm.training.parallel import Communicator
 
 
+FINISH_SHARE, FINISH_MIN_SECONDS = 0.25, 60.0  # time budget of the end-of-training check when max_seconds is set
+
+
 class TrainingRun(Protocol):
     """What a regime sees of a run in progress (the trainer's :class:`seqebm.training.run.Run` provides it)."""
 
@@ -176,10 +179,18 @@ class EqRegime(Regime):
         if not cfg.random_start_check:
             return
         per_block = max(2, min(cfg.mix_chains // run.n_blocks, run.blocks[0].n_chains))
-        t_max = 1 << max(int(8 * max(state.sweeps, state.mixing_time or 1)) - 1, 1).bit_length()
+        # tempering chains forget their start once renewed from the exact bottom rung, and the mixing time measured
+        # with tempering includes that renewal: twice it suffices; Gibbs chains get a wider margin
+        margin = 2 if run.sampler.regenerates else 8
+        t_max = 1 << max(int(margin * max(state.sweeps, state.mixing_time or 1)) - 1, 1).bit_length()
+        budget = None if cfg.max_seconds is None else max(FINISH_MIN_SECONDS, FINISH_SHARE * cfg.max_seconds)
         result = equilibration_from_random(run.model, [b.visible[:per_block] for b in run.blocks], min(t_max, 16 * cfg.max_sweeps),
-                                           sampler=run.sampler, generator=run.streams, reduce=run.comm.all_reduce_)
+                                           sampler=run.sampler, generator=run.streams, reduce=run.comm.all_reduce_,
+                                           max_seconds=budget)
         state.random_start_time, state.random_start_t_max = result.time, result.t_max
+        if result.timed_out:
+            run.warn(f"the check of chains from random stopped at {result.t_max} sweeps, out of its time budget "
+                     f"({budget:.0f} s, a share of max_seconds)")
         if not result.passed:
             last = result.table[-1]
             run.warn(

@@ -13,6 +13,7 @@ import torch
 from seqebm.device import make_generator
 from seqebm.errors import ConfigError
 from seqebm.io.dataset import SequenceDataset
+from seqebm.io.reference import reference_rows
 from seqebm.memory import check_memory
 from seqebm.models.base import EnergyModel
 from seqebm.models.record import DataRecord, RunRecord, TrainingState
@@ -54,6 +55,7 @@ class Run:
     lr_changes: list[dict] = field(default_factory=list)
     pearson: float = float("nan")
     slope: float = float("nan")
+    reference: list[list[str]] | None = None  # alignment rows kept in the model file (placing new sequences)
 
     @property
     def target(self) -> CorrelationTarget:
@@ -76,7 +78,10 @@ class Run:
         training = {**cfg.to_dict(), "n_chains": self.n_chains, "chain_blocks": self.n_blocks,
                     "processes": self.comm.world_size, "lr_changes": self.lr_changes}
         source = str(Path(ds.source).resolve()) if ds.source and Path(ds.source).exists() else ds.source
-        data = DataRecord(source, ds.kind, ds.n_sequences, ds.length, ds.q, ds.effective_size, list(ds.shape) if ds.shape else None)
+        if self.reference is None:
+            self.reference = reference_rows(ds) or []
+        data = DataRecord(source, ds.kind, ds.n_sequences, ds.length, ds.q, ds.effective_size, list(ds.shape) if ds.shape else None,
+                          self.reference or None)
         self.state.sampler = self.sampler.name
         self.state.ladder = None if self.sampler.name == "gibbs" else self.sampler.describe()
         return RunRecord(training, data, self.state)

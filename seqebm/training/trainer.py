@@ -217,6 +217,10 @@ class Trainer:
         state.seconds = time.perf_counter() - clock
         state.stopped_because = stopped
         run.regime.finish(run)
+        log_z = run.sampler.log_partition(run.model, run.blocks, run.comm.all_reduce_)
+        if log_z is not None:  # kept with the model: scoring turns energies into log-likelihoods with it
+            state.log_partition = {"value": log_z, "method": f"{run.sampler.name} ladder (Bennett acceptance ratio)",
+                                   "update": state.update, "beta": run.config.beta}
         record = run.record()
         record.sampling = run.regime.sampling_defaults(run)
         model.metadata.update(record.to_metadata())
