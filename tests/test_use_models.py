@@ -151,7 +151,7 @@ def test_scores_and_exact_log_likelihood():
     big = _protein_potts(12)
     assert enumerate_log_partition(big) is None
     assert known_log_partition(big).value is None and "too many" in known_log_partition(big).method
-    big.metadata = {"state": {"log_partition": {"value": 12.5, "method": "ptt ladder"}}, "training": {"beta": 1.0}}
+    big.metadata = {"training_state": {"log_partition": {"value": 12.5, "method": "ptt ladder"}}, "training": {"beta": 1.0}}
     assert known_log_partition(big).value == 12.5
 
 

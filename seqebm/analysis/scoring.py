@@ -52,7 +52,7 @@ def known_log_partition(model: EnergyModel, beta: float = 1.0) -> LogPartition:
         exact = enumerate_log_partition(model, beta)
     if exact is not None:
         return LogPartition(exact, "exact enumeration")
-    recorded = ((model.metadata or {}).get("state") or {}).get("log_partition")
+    recorded = ((model.metadata or {}).get("training_state") or {}).get("log_partition")
     trained_beta = float(((model.metadata or {}).get("training") or {}).get("beta", 1.0))
     if recorded and recorded.get("value") is not None and beta == trained_beta:
         return LogPartition(float(recorded["value"]), f"estimate from the training's {recorded.get('method', 'ladder')}")

@@ -7,7 +7,7 @@ import numpy as np
 
 from seqebm.io.dataset import SequenceDataset
 
-REFERENCE_ROWS = 48  # rows kept besides the consensus (a few kB in the model file)
+REFERENCE_ROWS = 200  # rows kept besides the consensus (L x 200 characters of JSON in the model file)
 POOL = 4000  # rows considered (evenly spaced over the alignment): the choice costs POOL x REFERENCE_ROWS x L
 
 

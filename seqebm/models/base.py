@@ -96,6 +96,10 @@ class EnergyModel(ABC):
         distribution exactly."""
         raise NotImplementedError(f"{type(self).__name__} cannot be conditioned on clamped sites")
 
+    def project_(self) -> "EnergyModel":
+        """Restore the parameters' constraints after an optimiser step (a sparse model's zero couplings); in place."""
+        return self
+
     def free_sites(self, sites: torch.Tensor) -> torch.Tensor:
         """The sites not in ``sites``, in order."""
         keep = torch.ones(self.length, dtype=torch.bool, device=self.device)

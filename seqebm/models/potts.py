@@ -8,7 +8,7 @@ from seqebm.encoding import check_states
 from seqebm.errors import ConfigError, ShapeError
 from seqebm.io.alphabets import Alphabet
 from seqebm.models.base import EnergyModel
-from seqebm.models.potts_gibbs import potts_gibbs, potts_gibbs_ladder
+from seqebm.models.potts_gibbs import neighbour_lists, potts_gibbs, potts_gibbs_ladder
 from seqebm.rng import RandomStream, sample_categorical
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
 
@@ -39,6 +39,7 @@ class Potts(EnergyModel):
         alphabet: str | Alphabet | None = None,
         metadata: dict | None = None,
         check: bool = True,
+        pair_mask: torch.Tensor | None = None,
     ) -> None:
         if fields.ndim != 2:
             raise ShapeError(f"fields must be (L, q), got {tuple(fields.shape)}")
@@ -53,6 +54,9 @@ class Potts(EnergyModel):
                 raise ConfigError("couplings are not symmetric: J[i,a,j,b] must equal J[j,b,i,a]")
             self.couplings = couplings.clone()
             self.couplings[torch.arange(length), :, torch.arange(length), :] = 0
+        self.pair_mask = None
+        if pair_mask is not None:
+            self.set_pair_mask(pair_mask)
         self._init_common(alphabet, q, metadata)
 
     # ---- construction
@@ -162,7 +166,7 @@ class Potts(EnergyModel):
         # the removed one-site parts move into the fields: for each i, sum over j != i of (mean_b J_ij(a, b) - mean)
         h = self.fields + (jbar_b - jbar).squeeze(3).sum(2)
         h = h - h.mean(1, keepdim=True)
-        return Potts(h, j0, self.alphabet, dict(self.metadata), check=False)
+        return Potts(h, j0, self.alphabet, dict(self.metadata), check=False, pair_mask=self.pair_mask)
 
     def symmetrize_(self) -> "Potts":
         """Force exact symmetry and zero diagonal blocks in place (after gradient steps)."""
@@ -170,6 +174,62 @@ class Potts(EnergyModel):
         idx = torch.arange(self.length, device=self.device)
         self.couplings[idx, :, idx, :] = 0
         return self
+
+    # ---- sparsity
+    def set_pair_mask(self, mask: torch.Tensor | None) -> "Potts":
+        """Keep only the couplings of the pairs (i, j) where the symmetric (L, L) boolean ``mask`` is true (None: all
+        pairs): the others are set to zero, stay zero in training and are skipped by the sampler."""
+        if mask is None:
+            self.pair_mask = None
+            return self
+        mask = torch.as_tensor(mask, dtype=torch.bool).cpu()
+        if mask.shape != (self.length, self.length) or not torch.equal(mask, mask.t()):
+            raise ShapeError(f"pair mask must be a symmetric ({self.length}, {self.length}) boolean matrix")
+        mask = mask & ~torch.eye(self.length, dtype=torch.bool)
+        self.pair_mask = mask
+        self.couplings = self.couplings * self._mask4d()
+        return self
+
+    def _mask4d(self) -> torch.Tensor:
+        return self.pair_mask.to(device=self.couplings.device, dtype=self.couplings.dtype)[:, None, :, None]
+
+    @property
+    def density(self) -> float:
+        """Fraction of the pairs i < j whose couplings are kept (1 for a dense model)."""
+        if self.pair_mask is None:
+            return 1.0
+        return float(self.pair_mask.sum()) / max(self.length * (self.length - 1), 1)
+
+    def neighbours(self) -> list[torch.Tensor] | None:
+        """Per site, the sites it is coupled to (None for a dense model): what a sparse Gibbs sweep visits."""
+        return None if self.pair_mask is None else neighbour_lists(self.pair_mask, self.device)
+
+    def project_(self) -> "Potts":
+        """After a parameter step: couplings outside the mask back to zero."""
+        if self.pair_mask is not None:
+            self.couplings.mul_(self._mask4d())
+        return self
+
+    def file_record(self) -> dict:
+        if self.pair_mask is None:
+            return {}
+        i, j = torch.triu_indices(self.length, self.length, offset=1)
+        keep = self.pair_mask[i, j]
+        return {"active_pairs": torch.stack([i[keep], j[keep]], 1).tolist()}
+
+    @classmethod
+    def from_file(cls, tensors: dict[str, torch.Tensor], alphabet: Alphabet, metadata: dict, record: dict) -> "Potts":
+        model = cls(**tensors, alphabet=alphabet, metadata=metadata)
+        pairs = record.get("active_pairs")
+        if pairs is not None:
+            length = model.length
+            index = torch.as_tensor(pairs, dtype=torch.long).reshape(-1, 2)
+            if index.numel() and (int(index.min()) < 0 or int(index.max()) >= length):
+                raise ShapeError(f"active pairs must index sites 0..{length - 1}")
+            mask = torch.zeros(length, length, dtype=torch.bool)
+            mask[index[:, 0], index[:, 1]] = True
+            model.set_pair_mask(mask | mask.t())
+        return model
 
     def condition(self, sites: torch.Tensor, values: torch.Tensor) -> "Potts":
         """Fields of the free sites plus their couplings to the clamped ones, couplings among the free sites."""
@@ -179,7 +239,8 @@ class Potts(EnergyModel):
             return Potts.frozen_independent(self.fields[free], self.alphabet)
         to_clamped = self.couplings[free][:, :, sites, values]  # (F, q, C): J_ij(a, x_j) for clamped j
         fields = self.fields[free] + to_clamped.sum(-1)
-        return Potts(fields, self.couplings[free][:, :, free].contiguous(), self.alphabet, check=False)
+        mask = None if self.pair_mask is None else self.pair_mask[free.cpu()][:, free.cpu()]
+        return Potts(fields, self.couplings[free][:, :, free].contiguous(), self.alphabet, check=False, pair_mask=mask)
 
     # ---- the model contract (see seqebm.models.base)
     def free_energy(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
@@ -241,6 +302,8 @@ class Potts(EnergyModel):
             grad_j = grad_j - l1 * torch.sign(self.couplings)
         idx = torch.arange(self.length, device=grad_j.device)
         grad_j[idx, :, idx, :] = 0  # self-couplings are not parameters
+        if self.pair_mask is not None:
+            grad_j = grad_j * self._mask4d()  # decimated couplings are not parameters either
         if centered:
             grad_h = grad_h - torch.einsum("iajb,jb->ia", grad_j, mu)
         return {"fields": grad_h, "couplings": grad_j}
@@ -249,13 +312,16 @@ class Potts(EnergyModel):
               order: str = "sequential") -> tuple[torch.Tensor, None]:
         """``n_steps`` sweeps of single-site Gibbs updates in ``order`` (see :mod:`seqebm.models.potts_gibbs`)."""
         stream = RandomStream.of(stream, self.device)
-        return potts_gibbs(self.fields, self.couplings, states, n_steps, beta, order, stream), None
+        return potts_gibbs(self.fields, self.couplings, states, n_steps, beta, order, stream, self.neighbours()), None
 
     def gibbs_ladder(self, models: list["Potts"], betas: list[float], states: torch.Tensor, n_steps: int,
                      stream: RandomStream, order: str = "sequential") -> torch.Tensor:
         """All rungs in one stacked kernel (:func:`~seqebm.models.potts_gibbs.potts_gibbs_ladder`)."""
+        masks = [m.pair_mask for m in models if not m._profile]
+        shared = None if any(m is None for m in masks) or not masks else torch.stack(masks).any(0)
+        neighbours = None if shared is None else neighbour_lists(shared, self.device)
         return potts_gibbs_ladder([m.fields for m in models], [m.couplings for m in models], betas, states, n_steps,
-                                  order, RandomStream.of(stream, self.device))
+                                  order, RandomStream.of(stream, self.device), neighbours)
 
     def pairwise_model(self, states: torch.Tensor | None = None) -> "Potts":
         return self

@@ -36,6 +36,14 @@ def site_schedule(length: int, n_sweeps: int, order: str, generator: torch.Gener
     raise ConfigError(f"site order must be one of {ORDERS}, not {order!r}")
 
 
+def neighbour_lists(pair_mask: torch.Tensor, device: torch.device) -> list[torch.Tensor]:
+    """Per site i, the sites coupled to it under an (L, L) boolean mask, plus i itself (J_ii = 0 adds nothing and
+    keeps every list non-empty)."""
+    mask = pair_mask.clone()
+    mask.fill_diagonal_(True)
+    return [row.nonzero().flatten().to(device) for row in mask]
+
+
 @torch.no_grad()
 def potts_gibbs(
     fields: torch.Tensor,
@@ -45,12 +53,14 @@ def potts_gibbs(
     beta: float,
     order: str,
     stream: RandomStream,
+    neighbours: list[torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Run ``n_sweeps`` Gibbs sweeps on (N, L) integer ``states`` at inverse temperature ``beta``; returns new states.
 
     Every site update draws x_i from p(x_i = a | x_-i) proportional to exp(beta (h_i(a) + sum_j J_ij(a, x_j))) exactly.
+    ``neighbours[i]`` (a sparse model's coupled sites) restricts the sum to them.
     """
-    return potts_gibbs_ladder([fields], [couplings], [beta], states[None], n_sweeps, order, stream)[0]
+    return potts_gibbs_ladder([fields], [couplings], [beta], states[None], n_sweeps, order, stream, neighbours)[0]
 
 
 @torch.no_grad()
@@ -62,11 +72,13 @@ def potts_gibbs_ladder(
     n_sweeps: int,
     order: str,
     stream: RandomStream,
+    neighbours: list[torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Gibbs sweeps of R Potts models at once (a tempering ladder): rung r is (fields[r], couplings[r]) at betas[r]
     and holds the chains ``states[r]`` ((R, N, L) integer states). The R coupling tables are stacked, so every site
     update of every chain of every rung is one gather-sum (a rung's chains index its own block of rows): the fixed
-    cost per site update is paid once per ladder, not once per rung."""
+    cost per site update is paid once per ladder, not once per rung. With ``neighbours`` (sparse models: the sites
+    each site is coupled to in any rung) the gather-sum visits only those sites' rows."""
     if n_sweeps < 0:
         raise ConfigError(f"number of sweeps must be >= 0, got {n_sweeps}")
     device = fields[0].device
@@ -87,6 +99,7 @@ def potts_gibbs_ladder(
     for step, i in enumerate(sites):
         if step % length == 0:
             stream.uniform_(uniforms)
-        logits = F.embedding_bag(index, table[i], mode="sum").view(n_rungs, n_chains, q) + field_stack[:, i, None, :]
+        rows = index if neighbours is None else index[:, neighbours[i]]
+        logits = F.embedding_bag(rows, table[i], mode="sum").view(n_rungs, n_chains, q) + field_stack[:, i, None, :]
         index[:, i] = sample_categorical(logits.view(-1, q), uniforms[step % length]) + offsets[i] + chain_offsets
     return (index - chain_offsets[:, None] - offsets).reshape(n_rungs, n_chains, length)

@@ -71,6 +71,7 @@ class TrainingState:
     ladder: dict | None = None  # the tempering sampler's description (rungs, temperatures)
     sampler_switch: dict | None = None  # when and why --sampler auto switched
     log_partition: dict | None = None  # {"value", "method", "update"}: log Z of the final model from a tempering ladder
+    decimations: list[dict] = field(default_factory=list)  # sparse models: each decimation step (update, density, ...)
 
     def to_dict(self) -> dict:
         out = {"update": self.update, "sweeps": self.sweeps, "mixing_time": self.mixing_time, "seconds": self.seconds,
@@ -81,6 +82,8 @@ class TrainingState:
             out["sampler_switch"] = self.sampler_switch
         if self.log_partition is not None:
             out["log_partition"] = self.log_partition
+        if self.decimations:
+            out["decimations"] = self.decimations
         if self.stopped_because is not None:
             out["stopped_because"] = self.stopped_because
         out["verifications"] = [v.to_dict() for v in self.verifications]

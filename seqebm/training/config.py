@@ -126,6 +126,12 @@ class TrainConfig:
     max_seconds: float | None = option(None, "Stop after this wall time.", positive, nullable=True)
     target_pearson: float | None = option(0.95, "Stop at this Pearson of connected correlations (0 or None: never).",
                                           interval(0, 1, False, True), ("--target",), nullable=True)
+    target_density: float | None = option(None, "Sparse Potts model: decimate coupled pairs, the ones whose removal "
+                                          "costs the least likelihood first, until this fraction is left, training back to "
+                                          "the Pearson target after each step (edDCA-style; default: dense).",
+                                          interval(0, 1, False, True), dynamics=True, nullable=True)
+    decimation_step: float = option(0.1, "Sparse models: fraction of the coupled pairs removed per decimation step.",
+                                    interval(0, 1, False, False), dynamics=True)
     theta: float = option(0.8, "Reweighting identity threshold (1 disables reweighting).", interval(0, 1, False, True),
                           dynamics=True)
     reweight: bool = option(True, "Reweight the sequences (DCA weights at theta).", boolean, dynamics=True)
@@ -172,6 +178,9 @@ class TrainConfig:
         self.validate()
         model = self.model or default_model(data_kind or "msa", data_length or 0)
         persistent = REGIMES[self.regime].persistent
+        if self.target_density is not None and (model != "potts" or self.target_pearson is None):
+            raise ConfigError("--target-density decimates the couplings of a Potts model between visits of the Pearson "
+                              "target: use it with --model potts and a --target")
         return replace(
             self,
             model=model,

@@ -19,7 +19,8 @@ from seqebm.models.record import RunRecord
 from seqebm.training.diagnostics import SAMPLER_COLUMNS
 
 # the first seven are the columns of 0.1 logs; the sampler's (rungs, swap rate, log-likelihood ...) follow
-LOG_COLUMNS = ["update", "seconds", "pearson", "slope", "mixing_time", "sweeps", "log_grad_norm", *SAMPLER_COLUMNS]
+LOG_COLUMNS = ["update", "seconds", "pearson", "slope", "mixing_time", "sweeps", "log_grad_norm", *SAMPLER_COLUMNS,
+               "density"]  # density: fraction of coupled pairs a (sparse) Potts model keeps
 CHECKPOINT = "checkpoint.npz"
 
 

@@ -28,6 +28,7 @@ from seqebm.models.record import RunRecord
 from seqebm.training.config import TrainConfig, option_names
 from seqebm.sampling.state import ChainState
 from seqebm.training.curves import plot_tempering, plot_training_curve
+from seqebm.training.decimation import decimate_
 from seqebm.training.diagnostics import reduce_info, sampler_row
 from seqebm.training.parallel import Communicator, combine
 from seqebm.training.persistence import (
@@ -154,6 +155,9 @@ class Trainer:
         self._monitor(run, update, chain_stats, evolved)
         grad_norm = math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
         run.optimizer.step(model.tensors(), grads)
+        model.project_()
+        if cfg.target_density is not None:
+            self._decimate(run, update, chain_stats)
         # persistent regimes continue from these chains (a tempering ladder may have grown a rung for the new
         # parameters); the others keep the last set for the result
         run.blocks = run.sampler.adapt(model, evolved, info)
@@ -162,7 +166,7 @@ class Trainer:
         seconds = time.perf_counter() - clock
         row = {"update": update, "seconds": round(seconds, 3), "pearson": run.pearson, "slope": run.slope,
                "mixing_time": run.state.mixing_time, "sweeps": n_steps, "log_grad_norm": math.log(grad_norm + 1e-30),
-               **sampler_row(run, info, update, self._test)}
+               **sampler_row(run, info, update, self._test), "density": getattr(model, "density", float("nan"))}
         run.rows.append(row)
         if self.callback:
             self.callback({**row, "max_updates": cfg.max_updates, "ceiling": run.state.pearson_ceiling,
@@ -175,6 +179,18 @@ class Trainer:
             where = f"; checkpoint written to {self.out_dir / CHECKPOINT}" if self.out_dir else ""
             raise TrainingInterrupted(f"interrupted by signal {stop_signal} at update {update}{where}")
         return done
+
+    @staticmethod
+    def _decimate(run: Run, update: int, chain_stats: dict) -> None:
+        """At the Pearson target with more coupled pairs than the target density: remove the cheapest fraction. After
+        a step, the model trains at least ``mix_check_every`` updates before the next (the chains must follow the
+        reduced model before their Pearson says anything about it)."""
+        cfg, model = run.config, run.model
+        last = run.state.decimations[-1]["update"] if run.state.decimations else 0
+        if run.pearson >= cfg.target_pearson and model.density > cfg.target_density and update >= last + cfg.mix_check_every:
+            removed = decimate_(model, chain_stats["couplings"], cfg.decimation_step, cfg.target_density)
+            run.state.decimations.append({"update": update, "removed": removed, "density": model.density,
+                                          "pearson_before": run.pearson})
 
     def _batch_per_block(self, run: Run) -> int | None:
         cfg = run.config
@@ -207,7 +223,10 @@ class Trainer:
         flags = torch.tensor([float(self._stop_signal or 0), float(cfg.max_seconds is not None and seconds >= cfg.max_seconds)],
                              device=run.model.device)
         stop_signal, out_of_time = (int(v) for v in self.comm.all_reduce_(flags, op="max").tolist())
-        if cfg.target_pearson is not None and run.pearson >= cfg.target_pearson:
+        last = run.state.decimations[-1]["update"] if run.state.decimations else None
+        decimating = cfg.target_density is not None and (run.model.density > cfg.target_density or (
+            last is not None and update < last + cfg.mix_check_every))  # the last step, not yet trained back
+        if cfg.target_pearson is not None and run.pearson >= cfg.target_pearson and not decimating:
             return stop_signal, run.regime.at_target(run, update)
         return stop_signal, "max_seconds" if out_of_time else None
 
