@@ -194,3 +194,25 @@ def test_ladder_log_likelihood_matches_enumeration_after_training():
     x, _, log_z = exact(model)
     exact_ll = float(model.log_weight(data.tensor()).double().mean()) - log_z
     assert abs(result.log["loglik_train"].iloc[-1] - exact_ll) < 0.05
+
+
+@pytest.mark.parametrize("name", ["pt", "ptt"])
+def test_design_sampling_low_temperature_and_clamped_sites_with_tempering(name):
+    """Design sampling with tempering (issue 15): at beta = 1.2 with site 0 clamped to the disfavoured 'down' state
+    (the 'up' basin keeps 3 % of the conditional distribution), PT and PTT (its whole trajectory ladder conditioned
+    alike) sample the exact conditional distribution."""
+    from seqebm.sampling.run import sample
+
+    model, beta = curie_weiss(coupling=2.0), 1.2
+    x, _, _ = exact(model)
+    keep = x[:, 0] == 0
+    x = x[keep]
+    p = torch.softmax(model.log_weight(x, beta).double(), 0)
+    if name == "pt":
+        sampler = PTSampler(beta=beta)
+    else:
+        profile = torch.full((model.length, 2), 0.5)
+        sampler = PTTSampler(beta=beta, profile=profile, models=[curie_weiss(coupling=2.0 * t) for t in (0.25, 0.5, 0.75)])
+    samples = sample(model, N_CHAINS, 200, init="random", beta=beta, seed=3, sampler=sampler, fixed={0: 0})
+    assert (samples[:, 0] == 0).all()
+    assert_matches(samples, x, p, magnetised, 2, 2)

@@ -181,3 +181,11 @@ def map_onto_model(model, sequence: str, first_index: int = 1, msa=None) -> Sequ
                               f"alignment (after the same column filters)")
         rows = rows + msa_rows(msa)
     return map_sequence(sequence, rows, model.alphabet, first_index)
+
+
+def map_wild_type(model, wild_type: str, first_index: int | None = None, msa=None) -> tuple[str, SequenceMapping]:
+    """(name, mapping) of a wild type given inline or as a FASTA file (see :func:`read_wild_type`), numbered from
+    ``first_index`` (default: the FASTA header's start, else 1)."""
+    name, sequence, header_first = read_wild_type(wild_type)
+    first = first_index if first_index is not None else (header_first or 1)
+    return name, map_onto_model(model, sequence, first, msa)

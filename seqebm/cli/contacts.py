@@ -9,8 +9,9 @@ import typer
 
 from seqebm.analysis.contacts import contact_scores, plot_contact_map, plot_ppv, ranked_contacts, write_matrix
 from seqebm.analysis.couplings import contact_precision, read_distance_map
-from seqebm.analysis.mapping import map_onto_model, read_wild_type
+from seqebm.analysis.mapping import map_wild_type
 from seqebm.cli.console import console
+from seqebm.cli.options import FIRST_INDEX
 from seqebm.device import resolve_device
 from seqebm.io.load import load_dataset
 from seqebm.io.writers import write_table
@@ -20,7 +21,7 @@ from seqebm.models.files import load_model
 def contacts(
     model_file: Path = typer.Argument(..., help="Model file written by seqebm fit."),
     wt: Optional[str] = typer.Option(None, "--wt", help="A sequence (or FASTA file): add its positions to the table."),
-    first_index: Optional[int] = typer.Option(None, "--first-index", help="Protein number of the sequence's first residue."),
+    first_index: Optional[int] = FIRST_INDEX,
     distances: Optional[Path] = typer.Option(None, "--distances", help="Distance map (i j score distance, 1-based "
                                              "columns): PPV curve and coloured contact map."),
     data: Optional[Path] = typer.Option(None, "--data", help="Training data (RBMs: effective couplings over the data)."),
@@ -40,10 +41,7 @@ def run_contacts(model_file, wt: str | None = None, first_index: int | None = No
     model = load_model(model_file, device=resolve_device(device))
     states = load_dataset(data, alphabet=model.alphabet).tensor(model.device) if data is not None else None
     scores = contact_scores(model, states)
-    mapping = None
-    if wt is not None:
-        _, sequence, header_first = read_wild_type(wt)
-        mapping = map_onto_model(model, sequence, first_index if first_index is not None else (header_first or 1))
+    mapping = None if wt is None else map_wild_type(model, wt, first_index)[1]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = {} if mapping is None else {"mapping": mapping.summary()}

@@ -7,11 +7,12 @@ from typing import Optional
 
 import typer
 
-from seqebm.analysis.mapping import map_onto_model, read_wild_type
+from seqebm.analysis.mapping import map_wild_type
 from seqebm.analysis.mutations import (
     effect_matrix, experimental_column, plot_effects, read_mutants, score_mutants, single_mutants, spearman,
 )
 from seqebm.cli.console import console, warn
+from seqebm.cli.options import FIRST_INDEX
 from seqebm.device import resolve_device
 from seqebm.io.load import load_dataset
 from seqebm.io.writers import write_table
@@ -24,8 +25,7 @@ def dms(
                                              "header NAME/start-end sets --first-index)."),
     mutants: Optional[Path] = typer.Option(None, "--mutants", help="CSV/TSV with a 'mutant' column (A24C or A24C:G30D); "
                                            "an experimental column, if any, is compared (Spearman). Default: every single mutant."),
-    first_index: Optional[int] = typer.Option(None, "--first-index", help="Protein number of the wild type's first residue "
-                                              "(default 1, or the FASTA header's start)."),
+    first_index: Optional[int] = FIRST_INDEX,
     msa: Optional[Path] = typer.Option(None, "--msa", help="The training alignment: its rows refine the mapping."),
     score_column: Optional[str] = typer.Option(None, "--score-column", help="Experimental column of --mutants "
                                                "(default: DMS_score, else the only numeric column)."),
@@ -49,10 +49,8 @@ def run_dms(model_file, wt: str, mutants=None, first_index: int | None = None, m
     """The ``dms`` command as a function: returns the mapping, the scores table, the Spearman correlation (if an
     experimental column exists) and the written files."""
     model = load_model(model_file, device=resolve_device(device))
-    name, sequence, header_first = read_wild_type(wt)
-    first = first_index if first_index is not None else (header_first or 1)
     alignment = load_dataset(msa, alphabet=model.alphabet) if msa is not None else None
-    mapping = map_onto_model(model, sequence, first, alignment)
+    name, mapping = map_wild_type(model, wt, first_index, alignment)
     table = read_mutants(mutants) if mutants is not None else None
     names = list(table["mutant"]) if table is not None else single_mutants(mapping, model.alphabet)
     scores = score_mutants(model, mapping, names, path=mutants)

@@ -54,3 +54,7 @@ def given_options(ctx: typer.Context, options: dict) -> dict:
 
     names = {spec.name for spec in option_table()}
     return {k: v for k, v in options.items() if k in names and given(k)}
+
+
+FIRST_INDEX = typer.Option(None, "--first-index", help="Protein number of the wild type's first residue (default: the "
+                           "start of a FASTA header NAME/start-end, else 1).")

@@ -10,9 +10,10 @@ import typer
 
 import torch
 
-from seqebm.analysis.mapping import map_onto_model, read_wild_type
+from seqebm.analysis.mapping import map_wild_type
 from seqebm.analysis.scoring import LogPartition, energy_name, score_sequences
 from seqebm.cli.console import console, warn
+from seqebm.cli.options import FIRST_INDEX
 from seqebm.device import resolve_device
 from seqebm.errors import ConfigError
 from seqebm.io.load import load_dataset
@@ -40,7 +41,7 @@ def sample(
                                       "at free positions. The rest is sampled conditionally."),
     wt: Optional[str] = typer.Option(None, "--wt", help="Wild type (sequence or FASTA): --fix positions in its numbering, "
                                      "and the default --reference."),
-    first_index: Optional[int] = typer.Option(None, "--first-index", help="Protein number of the wild type's first residue."),
+    first_index: Optional[int] = FIRST_INDEX,
     max_distance: Optional[int] = typer.Option(None, "--max-distance", help="Keep only samples within this Hamming "
                                                "distance of --reference (rejection; the acceptance is reported)."),
     reference: Optional[str] = typer.Option(None, "--reference", help="Aligned reference sequence for --max-distance "
@@ -92,10 +93,7 @@ class Design:
 
     def resolve(self, model) -> tuple[dict[int, int] | None, torch.Tensor | None]:
         """(clamped {column: state}, reference states for the radius) for ``model``."""
-        mapping = None
-        if self.wt is not None:
-            _, sequence, header_first = read_wild_type(self.wt)
-            mapping = map_onto_model(model, sequence, self.first_index if self.first_index is not None else (header_first or 1))
+        mapping = None if self.wt is None else map_wild_type(model, self.wt, self.first_index)[1]
         fixed = None if self.fix is None else parse_fixed(self.fix, model.alphabet, model.length,
                                                           mapping.column_of if mapping is not None else None)
         ref = None
