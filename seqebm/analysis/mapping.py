@@ -19,6 +19,7 @@ from seqebm.io.alphabets import GAP, Alphabet
 
 CANDIDATES = 12  # alignment rows aligned in full after the k-mer prefilter
 KMER = 3
+MIN_IDENTITY = 0.15  # below this the sequence is taken as unrelated to the family (random protein pairs: ~6-10 %)
 
 
 @dataclass
@@ -28,7 +29,7 @@ class SequenceMapping:
     sequence: str
     first_index: int  # protein number of sequence[0]
     columns: np.ndarray
-    model_states: np.ndarray  # (L,) the sequence written in model columns; unmapped columns keep the row's state
+    model_states: np.ndarray  # (L,) the sequence written in model columns; gaps where it has no residue
     reference_name: str
     identity: float  # identical residue pairs / aligned residue pairs
     coverage: float  # model columns holding a residue of the sequence / L
@@ -90,13 +91,16 @@ def map_sequence(sequence: str, rows: list[tuple[str, str]], alphabet: Alphabet,
     a k-mer prefilter keeps the closest rows, each is aligned in full, the best alignment score wins."""
     seq = clean_sequence(sequence, alphabet, what)
     if not rows:
-        raise ConfigError("no alignment rows to map the sequence onto (the model file carries none: pass --msa)")
-    # letters the aligner's matrix does not know (protein: anything outside BLOSUM62) would abort it
-    seq_for_alignment = seq if alphabet.name == "protein" else "".join(c if c in alphabet.symbols else "N" for c in seq)
+        raise ConfigError("no alignment rows to map the sequence onto: the model file carries none (a model written "
+                          "before seqebm 0.3, or converted from another format); dms takes the alignment with --msa")
+    aligner = _aligner(alphabet)
+    # letters the aligner does not know (U, O, J for BLOSUM62) would abort it: they align as X / N, and stay themselves
+    known = set(aligner.substitution_matrix.alphabet) if aligner.substitution_matrix is not None else None
+    unknown = "X" if alphabet.name == "protein" else "N"
+    seq_for_alignment = "".join(c if (c in known if known is not None else True) else unknown for c in seq)
     mine = _kmers(seq_for_alignment)
     shared = [len(mine & _kmers(r.replace(GAP, ""))) for _, r in rows]
     order = np.argsort(shared, kind="stable")[::-1][:CANDIDATES]
-    aligner = _aligner(alphabet)
     best = None
     for index in order:
         name, row = rows[int(index)]
@@ -108,7 +112,11 @@ def map_sequence(sequence: str, rows: list[tuple[str, str]], alphabet: Alphabet,
             best = (alignment.score, name, row, alignment)
     if best is None:
         raise ConfigError("every alignment row is empty: nothing to map the sequence onto")
-    return _mapping_from(seq, first_index, best[1], best[2], best[3], alphabet)
+    mapping = _mapping_from(seq, first_index, best[1], best[2], best[3], alphabet)
+    if mapping.mapped_residues == 0 or mapping.identity < MIN_IDENTITY:
+        raise ConfigError(f"the {what} does not belong to the model's family: its best alignment (row {best[1]}) has "
+                          f"{mapping.identity:.0%} identity over {mapping.mapped_residues} residues")
+    return mapping
 
 
 def _mapping_from(seq: str, first_index: int, name: str, row: str, alignment, alphabet: Alphabet) -> SequenceMapping:
@@ -119,7 +127,8 @@ def _mapping_from(seq: str, first_index: int, name: str, row: str, alignment, al
         columns[q0:q1] = row_columns[t0:t1]
         aligned += t1 - t0
         identical += sum(a == b for a, b in zip(row.replace(GAP, "")[t0:t1], seq[q0:q1]))
-    states = np.array([alphabet.symbols.index(c) if c in alphabet.symbols else alphabet.gap_index for c in row])
+    # columns the sequence does not fill are gaps, as the rows of an alignment show a protein's deletions and ends
+    states = np.full(len(row), alphabet.gap_index, dtype=np.int64)
     for k in np.flatnonzero(columns >= 0):
         letter = seq[k]
         if letter not in alphabet.symbols:
@@ -149,7 +158,10 @@ def read_wild_type(text_or_path: str) -> tuple[str, str, int | None]:
     from seqebm.fileio import read_text
 
     path = Path(text_or_path)
-    looks_like_file = len(text_or_path) < 4096 and (path.suffix or "/" in text_or_path) and path.exists()
+    try:
+        looks_like_file = len(text_or_path) < 4096 and bool(path.suffix or "/" in text_or_path) and path.exists()
+    except OSError:  # a long inline sequence is no file name
+        looks_like_file = False
     if not looks_like_file:
         if path.suffix.lower() in (".fasta", ".fa", ".faa", ".txt") or "/" in text_or_path:
             raise ConfigError(f"wild type {text_or_path!r}: no such file")

@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from seqebm.analysis.mapping import SequenceMapping
+from seqebm.analysis.scoring import NO_LOG_Z, energy_name, score_sequences
 from seqebm.errors import ConfigError, ParseError
 from seqebm.fileio import read_text
 from seqebm.io.alphabets import GAP, Alphabet
@@ -21,6 +22,7 @@ from seqebm.models.base import EnergyModel
 
 _SUBSTITUTION = re.compile(r"^([A-Za-z])(-?\d+)([A-Za-z])$")
 SCORED = "scored"
+OUTPUT_COLUMNS = ("score", "n_mutations", "status")
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,15 @@ class Substitution:
     mutant: str
 
 
+WILD_TYPE_NAMES = ("wt", "wild", "wildtype", "_wt")  # rows naming the wild type itself (EVcouplings tables): score 0
+
+
 def parse_mutant(text: str) -> list[Substitution]:
-    """``A24C`` or ``A24C:G30D`` (ProteinGym / EVcouplings syntax) -> substitutions; a clear error otherwise."""
-    parts = [p.strip() for p in str(text).strip().split(":")]
+    """``A24C``, ``A24C:G30D`` (ProteinGym) or ``A24C,G30D`` (EVcouplings) -> substitutions; ``wt`` -> none; a clear
+    error otherwise."""
+    if str(text).strip().lower() in WILD_TYPE_NAMES:
+        return []
+    parts = [p.strip() for p in str(text).strip().replace(",", ":").split(":")]
     out = []
     for part in parts:
         match = _SUBSTITUTION.match(part)
@@ -74,7 +82,7 @@ def score_mutants(model: EnergyModel, mapping: SequenceMapping, mutants: list[st
     score = np.full(len(mutants), np.nan)
     if scored.any():
         x = torch.as_tensor(np.concatenate([mapping.model_states[None, :], states[scored]]), device=model.device)
-        energy = model.free_energy(x, beta).double().cpu().numpy()
+        energy = score_sequences(model, x, beta=beta, log_partition=NO_LOG_Z)[energy_name(model)].to_numpy()
         score[scored] = energy[0] - energy[1:]
     return pd.DataFrame({"mutant": mutants, "score": score, "n_mutations": counts, "status": status})
 
@@ -111,7 +119,8 @@ def read_mutants(path: str | Path) -> pd.DataFrame:
     if blank.any():
         raise ParseError("empty mutant", path=path, line=int(np.flatnonzero(blank)[0]) + 2)
     frame["mutant"] = frame["mutant"].astype(str)
-    return frame
+    # the output's own columns keep their names; the file's columns of the same name are kept as NAME_measured
+    return frame.rename(columns={c: f"{c}_measured" for c in OUTPUT_COLUMNS if c in frame.columns})
 
 
 def experimental_column(frame: pd.DataFrame, wanted: str | None = None) -> str | None:
@@ -122,7 +131,7 @@ def experimental_column(frame: pd.DataFrame, wanted: str | None = None) -> str |
         return wanted
     if "DMS_score" in frame.columns:
         return "DMS_score"
-    numeric = [c for c in frame.columns if c not in ("mutant", "score") and pd.api.types.is_numeric_dtype(frame[c])]
+    numeric = [c for c in frame.columns if c != "mutant" and pd.api.types.is_numeric_dtype(frame[c])]
     return numeric[0] if len(numeric) >= 1 else None
 
 

@@ -23,6 +23,9 @@ class LogPartition:
     method: str  # "exact enumeration", "tempering ladder (...)", or why there is none
 
 
+NO_LOG_Z = LogPartition(None, "not asked for")  # energies only
+
+
 def energy_name(model: EnergyModel) -> str:
     """The column name of what :func:`score_sequences` computes: an RBM's energy has its hidden units summed out."""
     return "energy" if model.kind == "potts" else "free_energy"

@@ -9,7 +9,7 @@ import typer
 
 from seqebm.analysis.mapping import map_wild_type
 from seqebm.analysis.mutations import (
-    effect_matrix, experimental_column, plot_effects, read_mutants, score_mutants, single_mutants, spearman,
+    OUTPUT_COLUMNS, effect_matrix, experimental_column, plot_effects, read_mutants, score_mutants, single_mutants, spearman,
 )
 from seqebm.cli.console import console, warn
 from seqebm.cli.options import FIRST_INDEX
@@ -56,7 +56,8 @@ def run_dms(model_file, wt: str, mutants=None, first_index: int | None = None, m
     scores = score_mutants(model, mapping, names, path=mutants)
     result = {"mapping": mapping, "outside": int((scores["status"] != "scored").sum())}
     if table is not None:
-        column = experimental_column(table, score_column)
+        column = experimental_column(table, None if score_column is None else
+                                     (f"{score_column}_measured" if score_column in OUTPUT_COLUMNS else score_column))
         extra = table.drop(columns=["mutant"]).reset_index(drop=True)
         scores = scores.join(extra.drop(columns=[c for c in extra.columns if c in scores.columns]))
         if column is not None:

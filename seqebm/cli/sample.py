@@ -11,7 +11,7 @@ import typer
 import torch
 
 from seqebm.analysis.mapping import map_wild_type
-from seqebm.analysis.scoring import LogPartition, energy_name, score_sequences
+from seqebm.analysis.scoring import NO_LOG_Z, energy_name, score_sequences
 from seqebm.cli.console import console, warn
 from seqebm.cli.options import FIRST_INDEX
 from seqebm.device import resolve_device
@@ -166,7 +166,7 @@ def generate(
     label = energy_name(model)
     for t, states in snaps.items():
         path = out if times is None else out.with_name(f"{out.stem}_t{t}{out.suffix}")
-        energies = score_sequences(model, states, log_partition=LogPartition(None, "not needed"))[label]
+        energies = score_sequences(model, states, log_partition=NO_LOG_Z)[label]
         names = [f"sample_{i} {label}={e:.4f}" for i, e in enumerate(energies)]
         written.extend(write_samples(path, states.cpu().numpy(), model.alphabet, record.data_kind, shape, names))
     return written

@@ -52,7 +52,8 @@ def write_samples(path: str | Path, states: np.ndarray, alphabet: Alphabet, data
     if suffix == ".hapt":
         return [write_hapt(path, states, None if names is None else [n.split()[0] for n in names])]
     if suffix in (".csv", ".tsv"):
-        frame = pd.DataFrame(states, index=list(names) if names is not None else [f"sample_{i}" for i in range(len(states))])
+        frame = pd.DataFrame(states, index=[n.split()[0] for n in names] if names is not None else
+                             [f"sample_{i}" for i in range(len(states))])
         with atomic_write(path) as fh:
             frame.to_csv(fh, sep="," if suffix == ".csv" else "\t", index_label="name")
         return [path]

@@ -23,7 +23,7 @@ import torch
 
 from seqebm.errors import ModelFileError
 from seqebm.fileio import atomic_write, read_bytes
-from seqebm.io.alphabets import get_alphabet
+from seqebm.io.alphabets import NAMED, get_alphabet
 from seqebm.models.potts import Potts
 
 _HEADER = np.dtype([("ints", "<i4", 5), ("floats", "<f4", 5)])
@@ -49,7 +49,7 @@ def read_plmc(path: str | Path, dtype: torch.dtype = torch.float32) -> Potts:
     try:
         symbols = bytes(part(0, "u1")).decode("ascii")
         target = bytes(part(2, "u1")).decode("ascii")
-        alphabet = get_alphabet(symbols)
+        alphabet = next((a for a in NAMED.values() if a.symbols == symbols), None) or get_alphabet(symbols)
     except (UnicodeDecodeError, Exception) as exc:
         raise ModelFileError(f"unreadable plmc alphabet or target sequence ({exc})", path=path) from None
     fields = part(5, "<f4").reshape(length, q).astype(np.float64)

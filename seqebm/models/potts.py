@@ -21,6 +21,9 @@ from seqebm.stats.frequencies import pair_frequencies, site_frequencies
 PERSISTENT_POTTS_L2 = 5e-4
 
 
+SPARSE_SWEEP_DENSITY = 0.5  # above this density the dense sweep is faster than visiting neighbour lists
+
+
 class Potts(EnergyModel):
     """Fields ``(L, q)`` and couplings ``(L, q, L, q)`` stored symmetric (J[i,a,j,b] = J[j,b,i,a]) with zero
     diagonal blocks J[i,:,i,:] = 0. The binary Ising model / Boltzmann machine is ``q = 2`` (see :meth:`from_ising`).
@@ -31,6 +34,7 @@ class Potts(EnergyModel):
     persistent_l2 = PERSISTENT_POTTS_L2
     centered_by_default = False
     _profile = False  # set by frozen_independent: known coupling-free, energies skip the pair term
+    _neighbour_cache: tuple | None = None  # ((mask identity, device), neighbour lists) of the last sparse sweep
 
     def __init__(
         self,
@@ -201,8 +205,14 @@ class Potts(EnergyModel):
         return float(self.pair_mask.sum()) / max(self.length * (self.length - 1), 1)
 
     def neighbours(self) -> list[torch.Tensor] | None:
-        """Per site, the sites it is coupled to (None for a dense model): what a sparse Gibbs sweep visits."""
-        return None if self.pair_mask is None else neighbour_lists(self.pair_mask, self.device)
+        """Per site, the sites it is coupled to, for a model sparse enough that visiting only those pays (None: every
+        site, the dense sweep)."""
+        if self.pair_mask is None or self.density > SPARSE_SWEEP_DENSITY:
+            return None
+        key = (id(self.pair_mask), str(self.device))
+        if self._neighbour_cache is None or self._neighbour_cache[0] != key:
+            self._neighbour_cache = (key, neighbour_lists(self.pair_mask, self.device))
+        return self._neighbour_cache[1]
 
     def project_(self) -> "Potts":
         """After a parameter step: couplings outside the mask back to zero."""
@@ -237,10 +247,10 @@ class Potts(EnergyModel):
         free = self.free_sites(sites)
         if self._profile:
             return Potts.frozen_independent(self.fields[free], self.alphabet)
-        to_clamped = self.couplings[free][:, :, sites, values]  # (F, q, C): J_ij(a, x_j) for clamped j
-        fields = self.fields[free] + to_clamped.sum(-1)
+        rows = self.couplings[free]  # (F, q, L, q), indexed once
+        fields = self.fields[free] + rows[:, :, sites, values].sum(-1)  # + J_ij(a, x_j) over the clamped j
         mask = None if self.pair_mask is None else self.pair_mask[free.cpu()][:, free.cpu()]
-        return Potts(fields, self.couplings[free][:, :, free].contiguous(), self.alphabet, check=False, pair_mask=mask)
+        return Potts(fields, rows[:, :, free].contiguous(), self.alphabet, check=False, pair_mask=mask)
 
     # ---- the model contract (see seqebm.models.base)
     def free_energy(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
@@ -319,7 +329,8 @@ class Potts(EnergyModel):
         """All rungs in one stacked kernel (:func:`~seqebm.models.potts_gibbs.potts_gibbs_ladder`)."""
         masks = [m.pair_mask for m in models if not m._profile]
         shared = None if any(m is None for m in masks) or not masks else torch.stack(masks).any(0)
-        neighbours = None if shared is None else neighbour_lists(shared, self.device)
+        sparse = shared is not None and float(shared.double().mean()) <= SPARSE_SWEEP_DENSITY
+        neighbours = neighbour_lists(shared, self.device) if sparse else None
         return potts_gibbs_ladder([m.fields for m in models], [m.couplings for m in models], betas, states, n_steps,
                                   order, RandomStream.of(stream, self.device), neighbours)
 

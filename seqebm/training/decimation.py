@@ -34,15 +34,29 @@ def removal_cost(model: Potts, model_pair: torch.Tensor, data_pair: torch.Tensor
     return lost
 
 
+def target_pairs(length: int, target_density: float) -> int:
+    """The number of coupled pairs a decimation to ``target_density`` keeps (rounded up)."""
+    return math.ceil(target_density * (length * (length - 1) // 2) - 1e-9)
+
+
+def coupled_pairs(model: Potts) -> int:
+    """Pairs i < j whose couplings the model keeps."""
+    length = model.length
+    return length * (length - 1) // 2 if model.pair_mask is None else int(model.pair_mask.sum()) // 2
+
+
+def above_target(model: Potts, target_density: float) -> bool:
+    """True while the model keeps more coupled pairs than a decimation to ``target_density`` leaves."""
+    return coupled_pairs(model) > target_pairs(model.length, target_density)
+
+
 @torch.no_grad()
 def decimate_(model: Potts, model_pair: torch.Tensor, step: float, target_density: float) -> int:
     """Remove the cheapest ``step`` fraction of the coupled pairs (not below ``target_density``), in place; returns the
     number of pairs removed. The model is put in the zero-sum gauge first (same distribution)."""
     length = model.length
-    total = length * (length - 1) // 2
-    active = int(round(model.density * total))
-    floor = math.ceil(target_density * total)
-    n_remove = min(max(1, int(step * active)), active - floor)
+    active = coupled_pairs(model)
+    n_remove = min(max(1, int(step * active)), active - target_pairs(length, target_density))
     if n_remove <= 0:
         return 0
     gauged = model.zero_sum_gauge()

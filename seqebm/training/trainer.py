@@ -28,7 +28,7 @@ from seqebm.models.record import RunRecord
 from seqebm.training.config import TrainConfig, option_names
 from seqebm.sampling.state import ChainState
 from seqebm.training.curves import plot_tempering, plot_training_curve
-from seqebm.training.decimation import decimate_
+from seqebm.training.decimation import above_target, decimate_
 from seqebm.training.diagnostics import reduce_info, sampler_row
 from seqebm.training.parallel import Communicator, combine
 from seqebm.training.persistence import (
@@ -187,10 +187,11 @@ class Trainer:
         reduced model before their Pearson says anything about it)."""
         cfg, model = run.config, run.model
         last = run.state.decimations[-1]["update"] if run.state.decimations else 0
-        if run.pearson >= cfg.target_pearson and model.density > cfg.target_density and update >= last + cfg.mix_check_every:
+        if run.pearson >= cfg.target_pearson and above_target(model, cfg.target_density) and update >= last + cfg.mix_check_every:
             removed = decimate_(model, chain_stats["couplings"], cfg.decimation_step, cfg.target_density)
-            run.state.decimations.append({"update": update, "removed": removed, "density": model.density,
-                                          "pearson_before": run.pearson})
+            if removed:
+                run.state.decimations.append({"update": update, "removed": removed, "density": model.density,
+                                              "pearson_before": run.pearson})
 
     def _batch_per_block(self, run: Run) -> int | None:
         cfg = run.config
@@ -224,7 +225,7 @@ class Trainer:
                              device=run.model.device)
         stop_signal, out_of_time = (int(v) for v in self.comm.all_reduce_(flags, op="max").tolist())
         last = run.state.decimations[-1]["update"] if run.state.decimations else None
-        decimating = cfg.target_density is not None and (run.model.density > cfg.target_density or (
+        decimating = cfg.target_density is not None and (above_target(run.model, cfg.target_density) or (
             last is not None and update < last + cfg.mix_check_every))  # the last step, not yet trained back
         if cfg.target_pearson is not None and run.pearson >= cfg.target_pearson and not decimating:
             return stop_signal, run.regime.at_target(run, update)
