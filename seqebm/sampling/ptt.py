@@ -103,7 +103,7 @@ class PTTSampler(Tempering):
             if f"{prefix}/{model.parameter_names[0]}" not in arrays:
                 return None
             tensors = {name: torch.as_tensor(arrays[f"{prefix}/{name}"], device=model.device) for name in model.parameter_names}
-            return type(model).from_file(tensors, model.alphabet, {}, model.file_record())
+            return type(model).from_file(tensors, model.alphabet, {}, _structure(model))
 
         self.saved = []
         while (saved := rung(f"rung{len(self.saved)}")) is not None:
@@ -119,7 +119,7 @@ def _midpoint(a: EnergyModel, b: EnergyModel) -> EnergyModel:
     is linear in the parameters, the geometric bridge exp(-(E_a + E_b) / 2)."""
     ta, tb = a.tensors(), b.tensors()
     tensors = {name: (ta[name] + tb[name]) / 2 for name in tb}
-    return type(b).from_file(tensors, b.alphabet, {}, b.file_record())
+    return type(b).from_file(tensors, b.alphabet, {}, _structure(b))
 
 
 def _parameters_of(model: EnergyModel) -> EnergyModel:
@@ -127,3 +127,9 @@ def _parameters_of(model: EnergyModel) -> EnergyModel:
     rung = model.clone()
     rung.metadata, rung.sampler_state = {}, {}
     return rung
+
+
+def _structure(model: EnergyModel) -> dict:
+    """What a rung shares with the model it was saved from (an RBM's hidden-unit type), without a sparse model's
+    pair mask: a rung saved before a decimation keeps its own couplings (its saved zeros are zeros anyway)."""
+    return {k: v for k, v in model.file_record().items() if k != "active_pairs"}
