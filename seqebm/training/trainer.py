@@ -123,7 +123,8 @@ class Trainer:
         if self._writes:
             write_log(self.out_dir / "log.csv", run.rows)  # the log exists as soon as training starts
         stopped = "max_updates"
-        clock = time.perf_counter() - run.state.seconds
+        clock = time.perf_counter() - run.state.seconds  # the log's seconds run on across resumes
+        self._launched_at = run.state.seconds  # --max-seconds is a budget per launch
         with self._signals():
             for update in range(run.state.update + 1, cfg.max_updates + 1):
                 done = self._update(run, update, clock)
@@ -221,7 +222,8 @@ class Trainer:
         with one all-reduce, and only the agreed values are acted on, so every process takes the same collectives;
         a signal that arrives later is kept for the next update."""
         cfg = run.config
-        flags = torch.tensor([float(self._stop_signal or 0), float(cfg.max_seconds is not None and seconds >= cfg.max_seconds)],
+        out_of_time = cfg.max_seconds is not None and seconds - self._launched_at >= cfg.max_seconds
+        flags = torch.tensor([float(self._stop_signal or 0), float(out_of_time)],
                              device=run.model.device)
         stop_signal, out_of_time = (int(v) for v in self.comm.all_reduce_(flags, op="max").tolist())
         last = run.state.decimations[-1]["update"] if run.state.decimations else None
