@@ -86,7 +86,7 @@ def convert(
     out_format = parameter_format(target, reading=False)  # refused before anything is read or written
     in_format = parameter_format(source, reading=True)
     readers = {"seqebm": load_model, "plmc": read_plmc, "adabmdca": lambda p: read_adabmdca(p, alphabet=alphabet)}
-    writers = {"seqebm": save_model, "plmc": lambda m, p: write_plmc(m, p), "adabmdca": lambda m, p: write_adabmdca(m, p)}
+    writers = {"seqebm": save_model, "plmc": write_plmc, "adabmdca": write_adabmdca}
     model = readers[in_format](source)
     writers[out_format](model, target)
     console.print(f"wrote {target} ({out_format} format): {model!r}", highlight=False)

@@ -58,8 +58,7 @@ def run_dms(model_file, wt: str, mutants=None, first_index: int | None = None, m
     if table is not None:
         column = experimental_column(table, None if score_column is None else
                                      (f"{score_column}_measured" if score_column in OUTPUT_COLUMNS else score_column))
-        extra = table.drop(columns=["mutant"]).reset_index(drop=True)
-        scores = scores.join(extra.drop(columns=[c for c in extra.columns if c in scores.columns]))
+        scores = scores.join(table.drop(columns=["mutant"]).reset_index(drop=True))
         if column is not None:
             result["column"], result["spearman"] = column, spearman(scores["score"], scores[column])
     out = Path(out)

@@ -21,7 +21,7 @@ from seqebm.io.writers import write_samples
 from seqebm.models.files import load_model
 from seqebm.models.record import RunRecord
 from seqebm.rng import RandomStream
-from seqebm.sampling.design import parse_fixed, within_radius
+from seqebm.sampling.design import encode_reference, parse_fixed, within_radius
 from seqebm.sampling.run import sample_snapshots
 
 
@@ -99,12 +99,7 @@ class Design:
         ref = None
         if self.max_distance is not None:
             if self.reference is not None:
-                if len(self.reference) != model.length:
-                    raise ConfigError(f"--reference must be aligned to the model's {model.length} columns, got {len(self.reference)}")
-                unknown = sorted({c for c in self.reference.upper() if c not in model.alphabet.symbols})
-                if unknown:
-                    raise ConfigError(f"--reference holds {''.join(unknown)!r}, not in the model's alphabet ({model.alphabet.symbols})")
-                ref = torch.tensor([model.alphabet.symbols.index(c) for c in self.reference.upper()])
+                ref = encode_reference(self.reference, model.alphabet, model.length)
             elif mapping is not None:
                 ref = torch.as_tensor(mapping.model_states)
             else:

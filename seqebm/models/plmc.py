@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seqebm.errors import ModelFileError
+from seqebm.errors import ConfigError, ModelFileError
 from seqebm.fileio import atomic_write, read_bytes
 from seqebm.io.alphabets import NAMED, get_alphabet
 from seqebm.models.potts import Potts
@@ -50,7 +50,7 @@ def read_plmc(path: str | Path, dtype: torch.dtype = torch.float32) -> Potts:
         symbols = bytes(part(0, "u1")).decode("ascii")
         target = bytes(part(2, "u1")).decode("ascii")
         alphabet = next((a for a in NAMED.values() if a.symbols == symbols), None) or get_alphabet(symbols)
-    except (UnicodeDecodeError, Exception) as exc:
+    except (UnicodeDecodeError, ConfigError) as exc:
         raise ModelFileError(f"unreadable plmc alphabet or target sequence ({exc})", path=path) from None
     fields = part(5, "<f4").reshape(length, q).astype(np.float64)
     blocks = part(7, "<f4").reshape(pairs, q, q).astype(np.float64)

@@ -8,7 +8,7 @@ from seqebm.encoding import check_states
 from seqebm.errors import ConfigError, ShapeError
 from seqebm.io.alphabets import Alphabet
 from seqebm.models.base import EnergyModel
-from seqebm.models.potts_gibbs import neighbour_lists, potts_gibbs, potts_gibbs_ladder
+from seqebm.models.potts_gibbs import potts_gibbs, potts_gibbs_ladder, sweep_neighbours
 from seqebm.rng import RandomStream, sample_categorical
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
 
@@ -21,9 +21,6 @@ from seqebm.stats.frequencies import pair_frequencies, site_frequencies
 PERSISTENT_POTTS_L2 = 5e-4
 
 
-SPARSE_SWEEP_DENSITY = 0.5  # above this density the dense sweep is faster than visiting neighbour lists
-
-
 class Potts(EnergyModel):
     """Fields ``(L, q)`` and couplings ``(L, q, L, q)`` stored symmetric (J[i,a,j,b] = J[j,b,i,a]) with zero
     diagonal blocks J[i,:,i,:] = 0. The binary Ising model / Boltzmann machine is ``q = 2`` (see :meth:`from_ising`).
@@ -34,7 +31,7 @@ class Potts(EnergyModel):
     persistent_l2 = PERSISTENT_POTTS_L2
     centered_by_default = False
     _profile = False  # set by frozen_independent: known coupling-free, energies skip the pair term
-    _neighbour_cache: tuple | None = None  # ((mask identity, device), neighbour lists) of the last sparse sweep
+    _neighbour_cache: tuple | None = None  # (device, what a sweep visits), reset whenever the pair mask changes
 
     def __init__(
         self,
@@ -183,6 +180,7 @@ class Potts(EnergyModel):
     def set_pair_mask(self, mask: torch.Tensor | None) -> "Potts":
         """Keep only the couplings of the pairs (i, j) where the symmetric (L, L) boolean ``mask`` is true (None: all
         pairs): the others are set to zero, stay zero in training and are skipped by the sampler."""
+        self._neighbour_cache = None
         if mask is None:
             self.pair_mask = None
             return self
@@ -207,11 +205,8 @@ class Potts(EnergyModel):
     def neighbours(self) -> list[torch.Tensor] | None:
         """Per site, the sites it is coupled to, for a model sparse enough that visiting only those pays (None: every
         site, the dense sweep)."""
-        if self.pair_mask is None or self.density > SPARSE_SWEEP_DENSITY:
-            return None
-        key = (id(self.pair_mask), str(self.device))
-        if self._neighbour_cache is None or self._neighbour_cache[0] != key:
-            self._neighbour_cache = (key, neighbour_lists(self.pair_mask, self.device))
+        if self._neighbour_cache is None or self._neighbour_cache[0] != self.device:
+            self._neighbour_cache = (self.device, sweep_neighbours(self.pair_mask, self.device))
         return self._neighbour_cache[1]
 
     def project_(self) -> "Potts":
@@ -329,8 +324,7 @@ class Potts(EnergyModel):
         """All rungs in one stacked kernel (:func:`~seqebm.models.potts_gibbs.potts_gibbs_ladder`)."""
         masks = [m.pair_mask for m in models if not m._profile]
         shared = None if any(m is None for m in masks) or not masks else torch.stack(masks).any(0)
-        sparse = shared is not None and float(shared.double().mean()) <= SPARSE_SWEEP_DENSITY
-        neighbours = neighbour_lists(shared, self.device) if sparse else None
+        neighbours = sweep_neighbours(shared, self.device)
         return potts_gibbs_ladder([m.fields for m in models], [m.couplings for m in models], betas, states, n_steps,
                                   order, RandomStream.of(stream, self.device), neighbours)
 

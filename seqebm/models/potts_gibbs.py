@@ -36,6 +36,18 @@ def site_schedule(length: int, n_sweeps: int, order: str, generator: torch.Gener
     raise ConfigError(f"site order must be one of {ORDERS}, not {order!r}")
 
 
+SPARSE_SWEEP_DENSITY = 0.5  # above this density the dense sweep is faster than visiting neighbour lists
+
+
+def sweep_neighbours(pair_mask: torch.Tensor | None, device: torch.device) -> list[torch.Tensor] | None:
+    """What a sweep visits under an (L, L) pair mask with zero diagonal: per site, its coupled sites (and itself) when
+    the mask keeps at most SPARSE_SWEEP_DENSITY of the pairs; None (every site, the dense sweep) otherwise."""
+    length = 0 if pair_mask is None else pair_mask.shape[0]
+    if pair_mask is None or float(pair_mask.sum()) > SPARSE_SWEEP_DENSITY * length * (length - 1):
+        return None
+    return neighbour_lists(pair_mask, device)
+
+
 def neighbour_lists(pair_mask: torch.Tensor, device: torch.device) -> list[torch.Tensor]:
     """Per site i, the sites coupled to it under an (L, L) boolean mask, plus i itself (J_ii = 0 adds nothing and
     keeps every list non-empty)."""

@@ -49,11 +49,18 @@ def parse_fixed(spec: str, alphabet: Alphabet, length: int, column_of=None) -> d
     return fixed
 
 
-def _state(letter: str, alphabet: Alphabet, where: str) -> int:
+def _state(letter: str, alphabet: Alphabet, where: str, option: str = "--fix") -> int:
     letter = letter.upper() if letter.upper() in alphabet.symbols else letter
     if letter not in alphabet.symbols:
-        raise ConfigError(f"--fix: {letter!r} at {where} is not in the model's alphabet ({alphabet.symbols})")
+        raise ConfigError(f"{option}: {letter!r} at {where} is not in the model's alphabet ({alphabet.symbols})")
     return alphabet.symbols.index(letter)
+
+
+def encode_reference(text: str, alphabet: Alphabet, length: int) -> torch.Tensor:
+    """(L,) states of an aligned reference sequence (``--reference``)."""
+    if len(text) != length:
+        raise ConfigError(f"--reference must be aligned to the model's {length} columns, got {len(text)}")
+    return torch.tensor([_state(letter, alphabet, f"column {i + 1}", "--reference") for i, letter in enumerate(text)])
 
 
 @dataclass

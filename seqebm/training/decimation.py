@@ -24,13 +24,17 @@ from seqebm.models.potts import Potts
 def removal_cost(model: Potts, model_pair: torch.Tensor, data_pair: torch.Tensor | None = None) -> torch.Tensor:
     """(L, L) log-likelihood lost by removing each pair's couplings, from the model's pair frequencies (and the data's
     for the exact form away from the fixed point); +inf on the diagonal and on pairs already removed."""
-    j = model.zero_sum_gauge().couplings.double()
+    return _cost(model.zero_sum_gauge(), model_pair, data_pair)
+
+
+def _cost(gauged: Potts, model_pair: torch.Tensor, data_pair: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`removal_cost` of a model already in the zero-sum gauge."""
+    j = gauged.couplings.double()
     first = model_pair if data_pair is None else data_pair
     lost = (j * first.double()).sum((1, 3)) + torch.log((model_pair.double() * torch.exp(-j)).sum((1, 3)).clamp_min(1e-300))
-    lost = lost.clone()
     lost.fill_diagonal_(float("inf"))
-    if model.pair_mask is not None:
-        lost[~model.pair_mask.to(lost.device)] = float("inf")
+    if gauged.pair_mask is not None:
+        lost[~gauged.pair_mask.to(lost.device)] = float("inf")
     return lost
 
 
@@ -50,6 +54,11 @@ def above_target(model: Potts, target_density: float) -> bool:
     return coupled_pairs(model) > target_pairs(model.length, target_density)
 
 
+def updates_since_step(decimations: list[dict], update: int) -> int:
+    """Updates since the last decimation step (since the start when there was none)."""
+    return update - (decimations[-1]["update"] if decimations else 0)
+
+
 @torch.no_grad()
 def decimate_(model: Potts, model_pair: torch.Tensor, step: float, target_density: float) -> int:
     """Remove the cheapest ``step`` fraction of the coupled pairs (not below ``target_density``), in place; returns the
@@ -62,7 +71,7 @@ def decimate_(model: Potts, model_pair: torch.Tensor, step: float, target_densit
     gauged = model.zero_sum_gauge()
     model.fields.copy_(gauged.fields)
     model.couplings.copy_(gauged.couplings)
-    cost = removal_cost(model, model_pair)
+    cost = _cost(gauged, model_pair)
     i, j = torch.triu_indices(length, length, offset=1, device=cost.device)
     order = torch.argsort(cost[i, j])[:n_remove].cpu()
     mask = model.pair_mask.clone() if model.pair_mask is not None else ~torch.eye(length, dtype=torch.bool)

@@ -3,6 +3,7 @@ optimiser, data, regime, the typed training state and the log), and its two ways
 checkpoint."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +56,6 @@ class Run:
     lr_changes: list[dict] = field(default_factory=list)
     pearson: float = float("nan")
     slope: float = float("nan")
-    reference: list[list[str]] | None = None  # alignment rows kept in the model file (placing new sequences)
 
     @property
     def target(self) -> CorrelationTarget:
@@ -78,13 +78,16 @@ class Run:
         training = {**cfg.to_dict(), "n_chains": self.n_chains, "chain_blocks": self.n_blocks,
                     "processes": self.comm.world_size, "lr_changes": self.lr_changes}
         source = str(Path(ds.source).resolve()) if ds.source and Path(ds.source).exists() else ds.source
-        if self.reference is None:
-            self.reference = reference_rows(ds) or []
         data = DataRecord(source, ds.kind, ds.n_sequences, ds.length, ds.q, ds.effective_size, list(ds.shape) if ds.shape else None,
-                          self.reference or None)
+                          self.reference)
         self.state.sampler = self.sampler.name
         self.state.ladder = None if self.sampler.name == "gibbs" else self.sampler.describe()
         return RunRecord(training, data, self.state)
+
+    @functools.cached_property
+    def reference(self) -> list[list[str]] | None:
+        """Alignment rows kept in the model file, to place new sequences on its columns (chosen once per run)."""
+        return reference_rows(self.data.dataset)
 
     def use_sampler(self, name: str) -> None:
         """Continue with sampler ``name`` (``--sampler auto`` switching to ptt), its chains started from the

@@ -28,7 +28,7 @@ from seqebm.models.record import RunRecord
 from seqebm.training.config import TrainConfig, option_names
 from seqebm.sampling.state import ChainState
 from seqebm.training.curves import plot_tempering, plot_training_curve
-from seqebm.training.decimation import above_target, decimate_
+from seqebm.training.decimation import above_target, decimate_, updates_since_step
 from seqebm.training.diagnostics import reduce_info, sampler_row
 from seqebm.training.parallel import Communicator, combine
 from seqebm.training.persistence import (
@@ -187,8 +187,8 @@ class Trainer:
         a step, the model trains at least ``mix_check_every`` updates before the next (the chains must follow the
         reduced model before their Pearson says anything about it)."""
         cfg, model = run.config, run.model
-        last = run.state.decimations[-1]["update"] if run.state.decimations else 0
-        if run.pearson >= cfg.target_pearson and above_target(model, cfg.target_density) and update >= last + cfg.mix_check_every:
+        settled = updates_since_step(run.state.decimations, update) >= cfg.mix_check_every
+        if run.pearson >= cfg.target_pearson and above_target(model, cfg.target_density) and settled:
             removed = decimate_(model, chain_stats["couplings"], cfg.decimation_step, cfg.target_density)
             if removed:
                 run.state.decimations.append({"update": update, "removed": removed, "density": model.density,
@@ -226,9 +226,8 @@ class Trainer:
         flags = torch.tensor([float(self._stop_signal or 0), float(out_of_time)],
                              device=run.model.device)
         stop_signal, out_of_time = (int(v) for v in self.comm.all_reduce_(flags, op="max").tolist())
-        last = run.state.decimations[-1]["update"] if run.state.decimations else None
         decimating = cfg.target_density is not None and (above_target(run.model, cfg.target_density) or (
-            last is not None and update < last + cfg.mix_check_every))  # the last step, not yet trained back
+            bool(run.state.decimations) and updates_since_step(run.state.decimations, update) < cfg.mix_check_every))
         if cfg.target_pearson is not None and run.pearson >= cfg.target_pearson and not decimating:
             return stop_signal, run.regime.at_target(run, update)
         return stop_signal, "max_seconds" if out_of_time else None
