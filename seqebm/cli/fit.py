@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from seqebm.cli.console import console, err_console, warn
 from seqebm.cli.options import given_options, with_training_options
@@ -45,14 +45,15 @@ def fit(
     out_console.print(f"data: {file} ({data.kind}, N={data.n_sequences}, L={data.length}, q={data.q}{where})", highlight=False)
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=out_console, transient=False, disable=out_console.quiet,
+        TimeElapsedColumn(), TextColumn("{task.fields[remaining]}"), console=out_console, transient=False, disable=out_console.quiet,
     )
-    task = progress.add_task("training", total=None, status="")
+    task = progress.add_task("training", total=None, status="", remaining="")
 
     def on_update(row: dict) -> None:
         mix = "" if row["mixing_time"] is None else f" mix {row['mixing_time']}"
         progress.update(task, completed=row["update"], total=row["max_updates"], description=row["label"],
-                        status=f"r={row['pearson']:.3f} sweeps {row['sweeps']}{mix}")
+                        status=f"r={row['pearson']:.3f} sweeps {row['sweeps']}{mix} lr {row['lr']:.2g}",
+                        remaining=row["remaining"])
 
     trainer_args = dict(callback=on_update, warn=warn if out_console is console else (lambda message: None), comm=comm)
     try:

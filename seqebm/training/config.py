@@ -113,6 +113,10 @@ class TrainConfig:
     order: str = option("sequential", "Potts site order: sequential, permutation or random.", choice(ORDERS), dynamics=True)
     lr: float | None = option(None, "Learning rate (default 0.02 for adam, 0.05 for sgd).", positive, dynamics=True,
                               nullable=True)
+    lr_control: bool | None = option(None, "Automatic step-size control: halve the learning rate when the Pearson or "
+                                     "the correlation slope swings from update to update, falls, or the gradient grows; "
+                                     "raise it again after smooth progress (default: on with persistent chains, pcd/eq).",
+                                     boolean, nullable=True)
     optimizer: str = option("adam", "adam or sgd.", choice(OPTIMIZERS), dynamics=True)
     l1: float = option(0.0, "L1 penalty on couplings/weights.", non_negative, dynamics=True)
     l2: float | None = option(None, "L2 penalty on couplings/weights (default: 5e-4 on Potts couplings with persistent "
@@ -187,6 +191,7 @@ class TrainConfig:
             lr=self.lr if self.lr is not None else DEFAULT_LR[self.optimizer],
             l2=self.l2 if self.l2 is not None else (model_class(model).persistent_l2 if persistent else 0.0),
             centered=self.centered if self.centered is not None else model_class(model).centered_by_default,
+            lr_control=self.lr_control if self.lr_control is not None else persistent,
         ).validate()
 
     def to_dict(self) -> dict:

@@ -3,6 +3,7 @@ atomic file), ``log.csv`` and ``model.npz``; reading them back for a resume."""
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from seqebm.training.diagnostics import SAMPLER_COLUMNS
 
 # the first seven are the columns of 0.1 logs; the sampler's (rungs, swap rate, log-likelihood ...) follow
 LOG_COLUMNS = ["update", "seconds", "pearson", "slope", "mixing_time", "sweeps", "log_grad_norm", *SAMPLER_COLUMNS,
-               "density"]  # density: fraction of coupled pairs a (sparse) Potts model keeps
+               "density", "lr"]  # density: fraction of coupled pairs a (sparse) Potts model keeps; lr: the step's rate
 CHECKPOINT = "checkpoint.npz"
 
 
@@ -92,6 +93,16 @@ def write_log(path: Path, rows: list[dict]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def append_log_row(path: Path, row: dict) -> None:
+    """One row appended to log.csv with a single write, so ``tail -f`` follows a run update by update and a kill
+    leaves whole lines (a resumed run rewrites the file from its checkpoint's rows)."""
+    buffer = io.StringIO()
+    csv.DictWriter(buffer, fieldnames=LOG_COLUMNS, extrasaction="ignore").writerow(row)
+    with open(path, "a", newline="") as fh:
+        fh.write(buffer.getvalue())
+        fh.flush()
 
 
 def log_frame(rows: list[dict]) -> pd.DataFrame:

@@ -29,7 +29,8 @@ from seqebm.training.mixing import equilibration_from_random, mixing_test
 from seqebm.training.parallel import Communicator
 
 
-FINISH_SHARE, FINISH_MIN_SECONDS = 0.25, 60.0  # time budget of the end-of-training check when max_seconds is set
+FINISH_SHARE = 0.25  # share of max_seconds kept for the end-of-training check of eq runs
+VERIFY_CHUNKS = 8  # a verification under a time budget runs in this many pieces, the clock read between them
 
 
 class TrainingRun(Protocol):
@@ -51,6 +52,10 @@ class TrainingRun(Protocol):
     def block_frequencies(self, blocks: list[ChainState]) -> tuple[torch.Tensor, torch.Tensor]: ...
 
     def use_sampler(self, name: str) -> None: ...
+
+    def seconds_left(self) -> float | None: ...
+
+    def out_of_time(self, reserve: float = 0.0) -> bool: ...
 
 
 class Regime:
@@ -76,6 +81,10 @@ class Regime:
 
     def finish(self, run: TrainingRun) -> None:
         """Final checks once training has stopped."""
+
+    def finish_share(self, run: TrainingRun) -> float:
+        """Share of ``max_seconds`` the final checks need: training stops that much before the budget ends."""
+        return 0.0
 
     def sampling_defaults(self, run: TrainingRun) -> SamplingDefaults:
         """How the trained model should be sampled by default."""
@@ -152,6 +161,10 @@ class EqRegime(Regime):
             return None  # after a failed verification, train a few updates before trying again
         sweeps = int(max(2 * (state.mixing_time or state.sweeps), 100))
         fresh, pearson = self.chains_from_random(run, sweeps)
+        if fresh is None:
+            run.warn(f"update {update}: the time budget ended during the check of chains from random ({sweeps} sweeps): "
+                     f"the model is written unverified")
+            return "max_seconds"
         passed = pearson >= cfg.target_pearson - cfg.verify_tolerance
         state.verifications.append(Verification(update, sweeps, float(pearson), bool(passed)))
         if passed:
@@ -165,11 +178,15 @@ class EqRegime(Regime):
         run.blocks = fresh
         return None
 
-    def chains_from_random(self, run: TrainingRun, sweeps: int) -> tuple[list[ChainState], float]:
-        """Chain blocks started from uniform random states and run ``sweeps`` sweeps, and their Pearson."""
-        fresh = [run.sampler.step(run.model, run.sampler.init(run.model, init_chains(
-            run.per_block, run.model.length, run.model.q, "random", generator=stream.generator, device=run.model.device),
-            stream), sweeps, stream)[0] for stream in run.streams]
+    def chains_from_random(self, run: TrainingRun, sweeps: int) -> tuple[list[ChainState] | None, float]:
+        """Chain blocks started from uniform random states and run ``sweeps`` sweeps, and their Pearson; (None, nan)
+        when the time budget ends first."""
+        fresh = [run.sampler.init(run.model, init_chains(run.per_block, run.model.length, run.model.q, "random",
+                                                         generator=stream.generator, device=run.model.device), stream)
+                 for stream in run.streams]
+        fresh = run_within_budget(run, fresh, sweeps)
+        if fresh is None:
+            return None, float("nan")
         return fresh, run.target.of_frequencies(*run.block_frequencies(fresh))[0]
 
     def finish(self, run: TrainingRun) -> None:
@@ -183,14 +200,14 @@ class EqRegime(Regime):
         # with tempering includes that renewal: twice it suffices; Gibbs chains get a wider margin
         margin = 2 if run.sampler.regenerates else 8
         t_max = 1 << max(int(margin * max(state.sweeps, state.mixing_time or 1)) - 1, 1).bit_length()
-        budget = None if cfg.max_seconds is None else max(FINISH_MIN_SECONDS, FINISH_SHARE * cfg.max_seconds)
+        budget = run.seconds_left()  # the rest of the run's budget (training stopped early enough to leave a share)
         result = equilibration_from_random(run.model, [b.visible[:per_block] for b in run.blocks], min(t_max, 16 * cfg.max_sweeps),
                                            sampler=run.sampler, generator=run.streams, reduce=run.comm.all_reduce_,
                                            max_seconds=budget)
         state.random_start_time, state.random_start_t_max = result.time, result.t_max
         if result.timed_out:
-            run.warn(f"the check of chains from random stopped at {result.t_max} sweeps, out of its time budget "
-                     f"({budget:.0f} s, a share of max_seconds)")
+            run.warn(f"the check of chains from random stopped at {result.t_max} sweeps, at the end of the time budget "
+                     f"({budget:.0f} s were left for it)")
         if not result.passed:
             last = result.table[-1]
             run.warn(
@@ -201,6 +218,9 @@ class EqRegime(Regime):
                 f"long samples from random may differ from the training statistics"
             )
 
+    def finish_share(self, run: TrainingRun) -> float:
+        return FINISH_SHARE if run.config.random_start_check else 0.0
+
     def sampling_defaults(self, run: TrainingRun) -> SamplingDefaults:
         """From random for twice the longer of the mixing time and the time chains from random took to reach the
         persistent chains; if they never did (or no verification passed), for the longest time tried, flagged."""
@@ -209,12 +229,29 @@ class EqRegime(Regime):
         if not (state.mixing_time or checked):
             return super().sampling_defaults(run)
         verified = [v for v in state.verifications if v.passed]
-        if (checked and state.random_start_time is None) or (state.verifications and not verified):
+        # a run that had a target to verify and stopped before verifying it (budget, max_updates) is not marked
+        wanted = run.config.verify_equilibrium and run.config.target_pearson is not None
+        if (checked and state.random_start_time is None) or ((state.verifications or wanted) and not verified):
             longest = max([state.random_start_t_max or 0, 2 * (state.mixing_time or 0), 100,
                            *(v.sweeps for v in state.verifications)])
             return SamplingDefaults(int(longest), "random", beta, False, run.sampler.name)
         k = max(2 * (state.mixing_time or 1), 2 * (state.random_start_time or 0), 100, *(v.sweeps for v in verified))
         return SamplingDefaults(int(k), "random", beta, True, run.sampler.name)
+
+
+def run_within_budget(run: TrainingRun, blocks: list[ChainState], sweeps: int) -> list[ChainState] | None:
+    """``blocks`` run ``sweeps`` steps with the run's sampler; under a time budget in ``VERIFY_CHUNKS`` pieces with
+    the (agreed) clock read between them: None when the budget ends first."""
+    if run.seconds_left() is None:
+        return [run.sampler.step(run.model, b, sweeps, s)[0] for b, s in zip(blocks, run.streams)]
+    chunk, done = max(1, -(-sweeps // VERIFY_CHUNKS)), 0
+    while done < sweeps:
+        if run.out_of_time():
+            return None
+        n = min(chunk, sweeps - done)
+        blocks = [run.sampler.step(run.model, b, n, s)[0] for b, s in zip(blocks, run.streams)]
+        done += n
+    return blocks
 
 
 REGIMES: dict[str, type[Regime]] = {r.name: r for r in (RdmRegime, CdRegime, PcdRegime, EqRegime)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -32,6 +33,7 @@ from seqebm.training.optim import Optimizer
 from seqebm.training.parallel import Communicator, block_seed, combine, local_blocks
 from seqebm.training.persistence import Checkpoint
 from seqebm.training.regimes import REGIMES, Regime
+from seqebm.training.stepsize import current_lr
 
 
 @dataclass
@@ -56,6 +58,18 @@ class Run:
     lr_changes: list[dict] = field(default_factory=list)
     pearson: float = float("nan")
     slope: float = float("nan")
+    deadline: float | None = None  # time.perf_counter() at which this launch's max_seconds ends
+
+    def seconds_left(self) -> float | None:
+        """This launch's time budget left (never negative); None without --max-seconds."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.perf_counter())
+
+    def out_of_time(self, reserve: float = 0.0) -> bool:
+        """Whether less than ``reserve`` seconds of the budget are left, agreed by every process (any one out of
+        time stops all, so all take the same collectives)."""
+        left = self.seconds_left()
+        flag = torch.tensor([float(left is not None and left <= reserve)], device=self.model.device)
+        return bool(self.comm.all_reduce_(flag, op="max").item())
 
     @property
     def target(self) -> CorrelationTarget:
@@ -88,6 +102,16 @@ class Run:
     def reference(self) -> list[list[str]] | None:
         """Alignment rows kept in the model file, to place new sequences on its columns (chosen once per run)."""
         return reference_rows(self.data.dataset)
+
+    def last_event(self) -> int:
+        """The last update whose event changed what the chains measure: a learning-rate change, a change of the
+        sweeps per update or of the sampler, a restart from fresh chains after a failed verification, a decimation."""
+        events = [0, *(int(c["update"]) for c in self.lr_changes), *(d["update"] for d in self.state.decimations),
+                  *(v.update for v in self.state.verifications if not v.passed),
+                  *(int(b["update"]) - 1 for a, b in zip(self.rows, self.rows[1:]) if a["sweeps"] != b["sweeps"])]
+        if self.state.sampler_switch:
+            events.append(int(self.state.sampler_switch["update"]))
+        return max(events)
 
     def use_sampler(self, name: str) -> None:
         """Continue with sampler ``name`` (``--sampler auto`` switching to ptt), its chains started from the
@@ -161,6 +185,7 @@ def _continued(checkpoint: Checkpoint, blocks: list[int], streams: list[RandomSt
     for stream, b in zip(streams, blocks):
         stream.set_state(torch.as_tensor(checkpoint.rng_states[b]).to(torch.uint8))
     common["optimizer"].load_state(checkpoint.optimizer_state, state.update)
+    common["optimizer"].lr = current_lr(cfg.lr, lr_changes)  # automatic changes continue where they were
     run = Run(model=model, blocks=chains, streams=streams, state=state, per_block=per_block, rows=checkpoint.rows,
               lr_changes=lr_changes, **common)
     if run.rows:  # the agreement last measured, as the uninterrupted run would still show it

@@ -32,9 +32,11 @@ from seqebm.training.decimation import above_target, decimate_, updates_since_st
 from seqebm.training.diagnostics import reduce_info, sampler_row
 from seqebm.training.parallel import Communicator, combine
 from seqebm.training.persistence import (
-    CHECKPOINT, checkpoint_record, log_frame, read_checkpoint, remove_stale_temporaries, write_checkpoint, write_log,
+    CHECKPOINT, append_log_row, checkpoint_record, log_frame, read_checkpoint, remove_stale_temporaries, write_checkpoint, write_log,
 )
+from seqebm.training.progress import describe_remaining
 from seqebm.training.run import Run, begin, data_source
+from seqebm.training.stepsize import next_step_size
 
 MONITOR_EVERY = 10  # updates between Pearson measurements when the chain statistics do not contain the pair frequencies
 # options a resumed run takes from where it runs, not from its checkpoint: the device, and the time budget (per launch)
@@ -125,6 +127,7 @@ class Trainer:
         stopped = "max_updates"
         clock = time.perf_counter() - run.state.seconds  # the log's seconds run on across resumes
         self._launched_at = run.state.seconds  # --max-seconds is a budget per launch
+        run.deadline = None if cfg.max_seconds is None else time.perf_counter() + cfg.max_seconds
         with self._signals():
             for update in range(run.state.update + 1, cfg.max_updates + 1):
                 done = self._update(run, update, clock)
@@ -155,6 +158,7 @@ class Trainer:
         grads = model.gradient(data_stats, chain_stats, cfg.l1, cfg.l2, cfg.centered)
         self._monitor(run, update, chain_stats, evolved)
         grad_norm = math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
+        lr = run.optimizer.lr
         run.optimizer.step(model.tensors(), grads)
         model.project_()
         if cfg.target_density is not None:
@@ -167,12 +171,17 @@ class Trainer:
         seconds = time.perf_counter() - clock
         row = {"update": update, "seconds": round(seconds, 3), "pearson": run.pearson, "slope": run.slope,
                "mixing_time": run.state.mixing_time, "sweeps": n_steps, "log_grad_norm": math.log(grad_norm + 1e-30),
-               **sampler_row(run, info, update, self._test), "density": getattr(model, "density", float("nan"))}
+               **sampler_row(run, info, update, self._test), "density": getattr(model, "density", float("nan")), "lr": lr}
         run.rows.append(row)
+        if self._writes:
+            append_log_row(self.out_dir / "log.csv", row)
+        if cfg.lr_control:
+            self._control_step_size(run, update)
         if self.callback:
             self.callback({**row, "max_updates": cfg.max_updates, "ceiling": run.state.pearson_ceiling,
-                           "label": f"{cfg.model} {cfg.regime}-{cfg.k}"})
-        stop_signal, done = self._stop_reason(run, update, seconds)
+                           "label": f"{cfg.model} {cfg.regime}-{cfg.k}",
+                           "remaining": describe_remaining(run.rows, cfg.target_pearson, cfg.max_seconds, self._launched_at)})
+        stop_signal, done = self._stop_reason(run, update)
         run.state.update, run.state.seconds, run.state.pearson = update, seconds, run.pearson
         if stop_signal or done or update % cfg.checkpoint_every == 0 or update == cfg.max_updates:
             self._checkpoint(run)
@@ -193,6 +202,15 @@ class Trainer:
             if removed:
                 run.state.decimations.append({"update": update, "removed": removed, "density": model.density,
                                               "pearson_before": run.pearson})
+
+    @staticmethod
+    def _control_step_size(run: Run, update: int) -> None:
+        """The learning rate of the next updates, from the log rows (see :mod:`.stepsize`)."""
+        change = next_step_size(run.rows, run.last_event(), run.config.lr, run.lr_changes)
+        if change is not None:
+            run.warn(f"update {update}: {change.reason}: learning rate {run.optimizer.lr:.3g} -> {change.lr:.3g}")
+            run.optimizer.lr = change.lr
+            run.lr_changes.append({"update": update, "lr": change.lr, "reason": change.reason})
 
     def _batch_per_block(self, run: Run) -> int | None:
         cfg = run.config
@@ -217,20 +235,24 @@ class Trainer:
         if freqs is not None:
             run.pearson, run.slope = run.target.of_frequencies(*freqs)
 
-    def _stop_reason(self, run: Run, update: int, seconds: float) -> tuple[int, str | None]:
+    def _stop_reason(self, run: Run, update: int) -> tuple[int, str | None]:
         """(signal to stop on, stop reason). Decisions that differ between processes (signals, clocks) are agreed on
         with one all-reduce, and only the agreed values are acted on, so every process takes the same collectives;
         a signal that arrives later is kept for the next update."""
         cfg = run.config
-        out_of_time = cfg.max_seconds is not None and seconds - self._launched_at >= cfg.max_seconds
+        # the regime's final checks get their share of the budget: training stops early enough to leave it
+        reserve = 0.0 if cfg.max_seconds is None else run.regime.finish_share(run) * cfg.max_seconds
+        left = run.seconds_left()
+        out_of_time = left is not None and left <= reserve
         flags = torch.tensor([float(self._stop_signal or 0), float(out_of_time)],
                              device=run.model.device)
         stop_signal, out_of_time = (int(v) for v in self.comm.all_reduce_(flags, op="max").tolist())
         decimating = cfg.target_density is not None and (above_target(run.model, cfg.target_density) or (
             bool(run.state.decimations) and updates_since_step(run.state.decimations, update) < cfg.mix_check_every))
+        done = None
         if cfg.target_pearson is not None and run.pearson >= cfg.target_pearson and not decimating:
-            return stop_signal, run.regime.at_target(run, update)
-        return stop_signal, "max_seconds" if out_of_time else None
+            done = run.regime.at_target(run, update)
+        return stop_signal, done or ("max_seconds" if out_of_time else None)
 
     def _finish(self, run: Run, stopped: str, clock: float) -> TrainingResult:
         model, state = run.model, run.state

@@ -1,0 +1,128 @@
+"""Automatic step-size control for training with persistent chains (pcd, eq).
+
+Persistent chains lag behind the parameters: when the step is too large for how fast the chains follow, the
+statistics they return overshoot and the training swings from one update to the next (period-2 oscillation of the
+Pearson or of the correlation slope), drifts down, or its gradient grows. A person watching the log would stop the run
+and resume it with a smaller learning rate; this module does that from the log rows the trainer writes anyway:
+
+- **swing**: over the last ``WINDOW`` measurements the Pearson (or, while the Pearson does not rise, the slope)
+  alternates in sign from one update to the next, with steps larger than the noise of a measurement (``SWING``)
+  and little net progress;
+- **falling**: the Pearson falls steadily (a trend, not noise) by more than ``3 * SWING``;
+- **growing gradient**: the gradient norm grows by more than a factor 2 while the Pearson does not rise;
+
+each halves the learning rate. After ``RESTORE_WINDOW`` smooth updates (steady rise, no swing) it grows by
+sqrt(2) again, up to the learning rate given, but never back to a rate at which a swing was seen. Every change is a
+row of the run's ``lr_changes`` (update, lr, reason), kept in the model file and used on resume.
+
+Decisions read only the log rows after the last event that changes what the chains measure (a change of the learning
+rate, of the sweeps per update, of the sampler, a verification restart, a decimation step): the rows carry everything,
+so a resumed run takes the decisions the uninterrupted run takes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+WINDOW = 6  # measurements the detector looks at
+RESTORE_WINDOW = 3 * WINDOW  # smooth rows before the rate grows again
+SWING = 0.01  # mean |change| of the Pearson per measurement above which swings are not measurement noise
+SLOPE_SWING = 0.1  # the same for the slope of the correlation regression (noisier while correlations are weak)
+DOWN, UP = 0.5, math.sqrt(2.0)
+MIN_SCALE = 1.0 / 256  # the rate never goes below the given rate times this
+
+
+@dataclass(frozen=True)
+class Trend:
+    """What a window of measurements did: mean absolute step, net change, net / total variation, and the share of
+    consecutive steps that changed sign."""
+
+    amplitude: float
+    net: float
+    efficiency: float
+    alternation: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> "Trend":
+        steps = [b - a for a, b in zip(values, values[1:])]
+        variation = sum(abs(s) for s in steps)
+        net = values[-1] - values[0]
+        flips = sum(1 for a, b in zip(steps, steps[1:]) if a * b < 0)
+        return cls(variation / max(len(steps), 1), net, abs(net) / variation if variation > 0 else 1.0,
+                   flips / max(len(steps) - 1, 1))
+
+    def swings(self, noise: float) -> bool:
+        return self.amplitude > noise and self.alternation >= 0.5 and self.efficiency < 0.5
+
+
+@dataclass(frozen=True)
+class StepChange:
+    lr: float
+    reason: str
+
+
+def _finite(rows: list[dict], key: str) -> list[float]:
+    values = [row.get(key) for row in rows]
+    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+
+
+def settled_rows(rows: list[dict], since: int) -> list[dict]:
+    """The rows measured wholly under the conditions set at update ``since`` (the first update after it still
+    measures chains moved by the step before)."""
+    return [row for row in rows if row["update"] > since + 1]
+
+
+def diagnose(rows: list[dict]) -> str | None:
+    """Why the step is too large, from rows measured under fixed conditions; None when it looks fine."""
+    pearson = _finite(rows, "pearson")[-WINDOW:]
+    rising = False
+    if len(pearson) >= WINDOW:
+        trend = Trend.of(pearson)
+        if trend.swings(SWING):
+            return f"Pearson swings by {trend.amplitude:.3f} per update"
+        if trend.net < -3 * SWING and trend.efficiency > 0.5:
+            return f"Pearson falls by {-trend.net:.3f} over {WINDOW} measurements"
+        rising = trend.net > 3 * SWING and trend.efficiency > 0.5
+    slope = _finite(rows, "slope")[-WINDOW:]
+    if len(slope) >= WINDOW and not rising and Trend.of(slope).swings(SLOPE_SWING):
+        return f"correlation slope swings by {Trend.of(slope).amplitude:.3f} per update"
+    grad = _finite(rows, "log_grad_norm")[-WINDOW:]
+    if len(grad) >= WINDOW and len(pearson) >= 2:
+        growth = Trend.of(grad)
+        if growth.net > math.log(2.0) and growth.efficiency > 0.5 and pearson[-1] - pearson[0] <= SWING:
+            return f"gradient norm grows x{math.exp(growth.net):.1f} while the Pearson does not rise"
+    return None
+
+
+def smooth(rows: list[dict]) -> bool:
+    """A steady rise of the Pearson over the last RESTORE_WINDOW rows, without swings."""
+    pearson = _finite(rows[-RESTORE_WINDOW:], "pearson")
+    if len(rows) < RESTORE_WINDOW or len(pearson) < WINDOW:
+        return False
+    trend = Trend.of(pearson)
+    return trend.net > 3 * SWING and trend.efficiency > 0.6 and not trend.swings(SWING)
+
+
+def current_lr(base_lr: float, lr_changes: list[dict]) -> float:
+    """The learning rate in force: the last change, or the rate given."""
+    return float(lr_changes[-1]["lr"]) if lr_changes else float(base_lr)
+
+
+def next_step_size(rows: list[dict], since: int, base_lr: float, lr_changes: list[dict]) -> StepChange | None:
+    """The learning-rate change the rows call for, or None. ``since``: the last update whose event changed what the
+    chains measure; ``base_lr``: the rate given (the most the controller restores)."""
+    lr = current_lr(base_lr, lr_changes)
+    fresh = settled_rows(rows, since)
+    problem = diagnose(fresh)
+    if problem is not None:
+        lowered = lr * DOWN
+        if lowered < base_lr * MIN_SCALE * (1 - 1e-9):
+            return None
+        return StepChange(lowered, problem)
+    swung = [float(c["lr"]) / DOWN for c in lr_changes if c.get("reason", "").startswith(("Pearson", "correlation", "gradient"))]
+    ceiling = min([base_lr, *(s / UP for s in swung)])  # below every rate that swung
+    raised = min(lr * UP, ceiling)
+    if raised > lr * (1 + 1e-9) and smooth(fresh):
+        return StepChange(raised, f"smooth progress over {RESTORE_WINDOW} updates")
+    return None
