@@ -9,7 +9,8 @@ and resume it with a smaller learning rate; this module does that from the log r
   alternates in sign from one update to the next, with steps larger than the noise of a measurement (``SWING``)
   and little net progress;
 - **falling**: the Pearson falls steadily (a trend, not noise) by more than ``3 * SWING``;
-- **growing gradient**: the gradient norm grows by more than a factor 2 while the Pearson does not rise;
+- **growing gradient**: the gradient norm grows by more than a factor 2 while the Pearson falls (near convergence
+  the gradient is noise, and its norm wanders while the Pearson stays put);
 
 each halves the learning rate. After ``RESTORE_WINDOW`` smooth updates (steady rise, no swing) it grows by
 sqrt(2) again, up to the learning rate given, but never back to a rate at which a swing was seen. Every change is a
@@ -28,7 +29,7 @@ from typing import Sequence
 WINDOW = 6  # measurements the detector looks at
 RESTORE_WINDOW = 3 * WINDOW  # smooth rows before the rate grows again
 SWING = 0.01  # mean |change| of the Pearson per measurement above which swings are not measurement noise
-SLOPE_SWING = 0.1  # the same for the slope of the correlation regression (noisier while correlations are weak)
+SLOPE_SWING = 0.2  # the same for the slope of the correlation regression, relative to its level (a noisier measure)
 DOWN, UP = 0.5, math.sqrt(2.0)
 MIN_SCALE = 1.0 / 256  # the rate never goes below the given rate times this
 
@@ -53,7 +54,7 @@ class Trend:
                    flips / max(len(steps) - 1, 1))
 
     def swings(self, noise: float) -> bool:
-        return self.amplitude > noise and self.alternation >= 0.5 and self.efficiency < 0.5
+        return self.amplitude > noise and self.alternation >= 0.75 and self.efficiency < 0.5
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,14 @@ def diagnose(rows: list[dict]) -> str | None:
             return f"Pearson falls by {-trend.net:.3f} over {WINDOW} measurements"
         rising = trend.net > 3 * SWING and trend.efficiency > 0.5
     slope = _finite(rows, "slope")[-WINDOW:]
-    if len(slope) >= WINDOW and not rising and Trend.of(slope).swings(SLOPE_SWING):
+    level = max(sum(abs(s) for s in slope) / max(len(slope), 1), 0.1)
+    if len(slope) >= WINDOW and not rising and Trend.of(slope).swings(SLOPE_SWING * level):
         return f"correlation slope swings by {Trend.of(slope).amplitude:.3f} per update"
     grad = _finite(rows, "log_grad_norm")[-WINDOW:]
     if len(grad) >= WINDOW and len(pearson) >= 2:
         growth = Trend.of(grad)
-        if growth.net > math.log(2.0) and growth.efficiency > 0.5 and pearson[-1] - pearson[0] <= SWING:
-            return f"gradient norm grows x{math.exp(growth.net):.1f} while the Pearson does not rise"
+        if growth.net > math.log(2.0) and growth.efficiency > 0.5 and pearson[-1] - pearson[0] < -SWING:
+            return f"gradient norm grows x{math.exp(growth.net):.1f} while the Pearson falls"
     return None
 
 
