@@ -1,6 +1,9 @@
 """Chain-sweeps (Potts) and chain-steps (RBM) per second for seqebm and, when installed, its peers, in one run.
 
-    python benchmarks/bench_sampling.py [--chains 5000] [--device auto]
+    python benchmarks/bench_sampling.py [--chains 100,1000,5000] [--ladder 20x250] [--device auto]
+
+``seqebm-rebuild`` is seqebm with its coupling-table cache off: the kernel as it was before issue 17, which built the
+(stacked) tables at every call. A tempering ladder calls the kernel once per sweep, so that cost dominated there.
 
 Peers are never seqebm dependencies: install them in a separate environment that also sees seqebm, e.g.
     bash benchmarks/setup_peers.sh && /tmp/seqebm-peers/bin/python benchmarks/bench_sampling.py
@@ -16,8 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from seqebm.device import make_generator, resolve_device
-from seqebm.models import RBM, Potts
+from seqebm.models import RBM, Potts, potts_gibbs
 from seqebm.rng import RandomStream
+from seqebm.sampling.ptt import PTTSampler
 
 
 def timed(fn, repeats: int = 1) -> float:
@@ -41,24 +45,53 @@ def random_potts(length, q, device, gen) -> Potts:
     return Potts(torch.randn(length, q, generator=gen, device=device) * 0.5, j)
 
 
+def with_and_without_table_cache(fn) -> tuple[float, float]:
+    """Best times of ``fn`` with the coupling-table cache (as shipped) and without it (tables rebuilt every call)."""
+    cached = timed(fn, repeats=2)
+    potts_gibbs.TABLES.size = 0
+    try:
+        potts_gibbs.TABLES.clear()
+        rebuilt = timed(fn, repeats=2)
+    finally:
+        potts_gibbs.TABLES.size = 2
+    return cached, rebuilt
+
+
 def bench_potts(n_chains, device, gen, rows):
     length, q, sweeps = 112, 21, 5
     model = random_potts(length, q, device, gen)
     start = torch.randint(0, q, (n_chains, length), generator=gen, device=device)
     stream = RandomStream(gen)
-    t = timed(lambda: model.gibbs(start, sweeps, stream=stream), repeats=2)
-    ours = n_chains * sweeps / t
-    rows.append(("Potts L=112 q=21", "seqebm", ours, "chain-sweeps/s"))
+    label = f"Potts L=112 q=21, {n_chains} chains"
+    cached, rebuilt = with_and_without_table_cache(lambda: model.gibbs(start, sweeps, stream=stream))
+    rows.append((label, "seqebm", n_chains * sweeps / cached, "chain-sweeps/s"))
+    rows.append((label, "seqebm-rebuild", n_chains * sweeps / rebuilt, "chain-sweeps/s"))
     try:
         from adabmDCA.sampling import gibbs_sampling
     except ImportError:
-        rows.append(("Potts L=112 q=21", "adabmDCA", None, "not installed"))
+        rows.append((label, "adabmDCA", None, "not installed"))
         return
     params = {"bias": model.fields, "coupling_matrix": model.couplings}
     chains = F.one_hot(start, q).float()
     peer_sweeps = 2
     t = timed(lambda: gibbs_sampling(chains, params, peer_sweeps))
-    rows.append(("Potts L=112 q=21", "adabmDCA", n_chains * peer_sweeps / t, "chain-sweeps/s"))
+    rows.append((label, "adabmDCA", n_chains * peer_sweeps / t, "chain-sweeps/s"))
+
+
+def bench_ladder(n_rungs, n_chains, device, gen, rows):
+    """A PTT ladder of ``n_rungs`` Potts models (L=112, q=21; the profile, models scaled along a line, the target),
+    ``n_chains`` chains per rung, one sweep per rung and a round of swaps per step, as in tempered training."""
+    length, q, steps = 112, 21, 4
+    model = random_potts(length, q, device, gen)
+    scales = torch.linspace(0.05, 0.95, n_rungs - 2).tolist()
+    sampler = PTTSampler(profile=torch.softmax(model.fields, 1),
+                         models=[Potts(model.fields * s, model.couplings * s) for s in scales])
+    stream = RandomStream(gen)
+    state = sampler.init(model, torch.randint(0, q, (n_chains, length), generator=gen, device=device), stream)
+    label = f"PTT ladder {n_rungs} x {n_chains} chains"
+    cached, rebuilt = with_and_without_table_cache(lambda: sampler.step(model, state, steps, stream))
+    rows.append((label, "seqebm", n_rungs * n_chains * steps / cached, "chain-sweeps/s"))
+    rows.append((label, "seqebm-rebuild", n_rungs * n_chains * steps / rebuilt, "chain-sweeps/s"))
 
 
 def bench_rbm(n_chains, device, gen, rows, potts: bool):
@@ -72,6 +105,7 @@ def bench_rbm(n_chains, device, gen, rows, potts: bool):
     start = torch.randint(0, q, (n_chains, length), generator=gen, device=device)
     stream = RandomStream(gen)
     t = timed(lambda: model.gibbs(start, steps, stream=stream), repeats=2)
+    label = f"{label}, {n_chains} chains"
     rows.append((label, "seqebm", n_chains * steps / t, "chain-steps/s"))
     try:
         if potts:
@@ -90,25 +124,32 @@ def bench_rbm(n_chains, device, gen, rows, potts: bool):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--chains", type=int, default=5000)
+    parser.add_argument("--chains", default="100,1000,5000", help="Potts chain counts, comma-separated")
+    parser.add_argument("--ladder", default="20x250", help="RUNGSxCHAINS of the PTT ladder ('' to skip)")
+    parser.add_argument("--rbm-chains", type=int, default=5000, help="RBM chains (0 to skip the RBM rows)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     device = resolve_device(args.device)
     gen = make_generator(args.seed, device)
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, {args.chains} chains")
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads")
     rows: list = []
-    bench_potts(args.chains, device, gen, rows)
-    bench_rbm(args.chains, device, gen, rows, potts=False)
-    bench_rbm(args.chains, device, gen, rows, potts=True)
+    for n_chains in (int(c) for c in args.chains.split(",") if c):
+        bench_potts(n_chains, device, gen, rows)
+    if args.ladder:
+        n_rungs, n_chains = (int(v) for v in args.ladder.lower().split("x"))
+        bench_ladder(n_rungs, n_chains, device, gen, rows)
+    if args.rbm_chains:
+        bench_rbm(args.rbm_chains, device, gen, rows, potts=False)
+        bench_rbm(args.rbm_chains, device, gen, rows, potts=True)
     ours = {label: rate for label, who, rate, _ in rows if who == "seqebm"}
-    print(f"{'model':<28} {'sampler':<9} {'rate':>12}  unit / ratio seqebm:peer")
+    print(f"{'model':<36} {'sampler':<15} {'rate':>12}  unit / ratio seqebm:other")
     for label, who, rate, unit in rows:
         if rate is None:
-            print(f"{label:<28} {who:<9} {'-':>12}  {unit}")
+            print(f"{label:<36} {who:<15} {'-':>12}  {unit}")
             continue
         ratio = "" if who == "seqebm" else f"  x{ours[label] / rate:.2f}"
-        print(f"{label:<28} {who:<9} {rate:12.0f}  {unit}{ratio}")
+        print(f"{label:<36} {who:<15} {rate:12.0f}  {unit}{ratio}")
 
 
 if __name__ == "__main__":
