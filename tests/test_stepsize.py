@@ -91,3 +91,12 @@ def test_training_that_swings_is_rescued_and_resumes_with_the_rate_it_reached(tm
     resumed = Trainer.resume(tmp_path, data, max_updates=60, warn=lambda m: None)
     assert resumed.log["lr"].iloc[40] == pytest.approx(changes[-1]["lr"])
     assert not math.isnan(resumed.pearson)
+
+
+def test_events_include_sweep_and_ladder_changes_but_not_missing_columns():
+    from seqebm.training.run import _changed
+
+    nan = float("nan")
+    assert not _changed({"sweeps": 10, "rungs": nan}, {"sweeps": 10, "rungs": nan}, "sweeps", "rungs")
+    assert _changed({"sweeps": 10, "rungs": 2.0}, {"sweeps": 10, "rungs": 4.0}, "sweeps", "rungs")
+    assert _changed({"sweeps": 10, "rungs": nan}, {"sweeps": 32, "rungs": nan}, "sweeps", "rungs")

@@ -5,6 +5,7 @@ import time
 import pandas as pd
 import pytest
 
+from seqebm.cli.fit import equilibrium_verdict
 from seqebm.models.files import load_model
 from seqebm.models.record import RunRecord
 from seqebm.training import Trainer
@@ -54,6 +55,7 @@ def test_max_seconds_bounds_the_whole_eq_run_and_the_model_is_written_unverified
     record = RunRecord.from_metadata(load_model(tmp_path / "model.npz").metadata)
     assert record.sampling.equilibrium is False and record.state.stopped_because == "max_seconds"
     assert record.state.random_start_t_max is not None  # the final check ran, in the time left for it
+    assert equilibrium_verdict(record).startswith("equilibrium NOT verified (no verification at the target ran)")
 
 
 class _RunOutOfTime:

@@ -76,8 +76,24 @@ def _report(result: TrainingResult, out_console: Console) -> None:
         f" (ceiling for {record.training['n_chains']} chains {result.pearson_ceiling:.3f})"
     out_console.print(f"stopped ({result.stopped_because}) after {len(result.log)} updates: Pearson {result.pearson:.3f}{ceiling}",
                       highlight=False)
+    if record.regime == "eq":
+        out_console.print(equilibrium_verdict(record), highlight=False)
     for name, path in result.files.items():
         out_console.print(f"  {name}: {path}", highlight=False)
+
+
+def equilibrium_verdict(record: RunRecord) -> str:
+    """One line: is this eq model verified (chains from random reach the target), and how should it be sampled."""
+    state, sampling = record.state, record.sampling_or_fallback()
+    passed = [v for v in state.verifications if v.passed] if state else []
+    if passed and sampling.equilibrium:
+        last = passed[-1]
+        return (f"equilibrium verified: chains from random reach Pearson {last.pearson_from_random:.3f} after {last.sweeps} "
+                f"sweeps ({sampling.sampler}); sample with {sampling.k} sweeps from random")
+    why = "no verification at the target ran" if not (state and state.verifications) else \
+        f"chains from random reached {state.verifications[-1].pearson_from_random:.3f}" if not passed else \
+        "chains from random did not reach the persistent chains in the end-of-training check"
+    return f"equilibrium NOT verified ({why}): the model file says so (sampling.equilibrium = false)"
 
 
 def _leave_process_group() -> None:

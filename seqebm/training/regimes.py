@@ -29,7 +29,7 @@ from seqebm.training.mixing import equilibration_from_random, mixing_test
 from seqebm.training.parallel import Communicator
 
 
-FINISH_SHARE = 0.25  # share of max_seconds kept for the end-of-training check of eq runs
+FINISH_SHARE = 0.25  # the most of max_seconds an eq run keeps back for its final checks
 VERIFY_CHUNKS = 8  # a verification under a time budget runs in this many pieces, the clock read between them
 
 
@@ -82,8 +82,8 @@ class Regime:
     def finish(self, run: TrainingRun) -> None:
         """Final checks once training has stopped."""
 
-    def finish_share(self, run: TrainingRun) -> float:
-        """Share of ``max_seconds`` the final checks need: training stops that much before the budget ends."""
+    def finish_reserve(self, run: TrainingRun) -> float:
+        """Seconds of ``max_seconds`` the final checks need: training stops that long before the budget ends."""
         return 0.0
 
     def sampling_defaults(self, run: TrainingRun) -> SamplingDefaults:
@@ -198,10 +198,9 @@ class EqRegime(Regime):
         per_block = max(2, min(cfg.mix_chains // run.n_blocks, run.blocks[0].n_chains))
         # tempering chains forget their start once renewed from the exact bottom rung, and the mixing time measured
         # with tempering includes that renewal: twice it suffices; Gibbs chains get a wider margin
-        margin = 2 if run.sampler.regenerates else 8
-        t_max = 1 << max(int(margin * max(state.sweeps, state.mixing_time or 1)) - 1, 1).bit_length()
-        budget = run.seconds_left()  # the rest of the run's budget (training stopped early enough to leave a share)
-        result = equilibration_from_random(run.model, [b.visible[:per_block] for b in run.blocks], min(t_max, 16 * cfg.max_sweeps),
+        t_max = self.end_check_sweeps(run)
+        budget = run.seconds_left()  # the rest of the run's budget (training stopped early enough to leave it)
+        result = equilibration_from_random(run.model, [b.visible[:per_block] for b in run.blocks], t_max,
                                            sampler=run.sampler, generator=run.streams, reduce=run.comm.all_reduce_,
                                            max_seconds=budget)
         state.random_start_time, state.random_start_t_max = result.time, result.t_max
@@ -218,8 +217,28 @@ class EqRegime(Regime):
                 f"long samples from random may differ from the training statistics"
             )
 
-    def finish_share(self, run: TrainingRun) -> float:
-        return FINISH_SHARE if run.config.random_start_check else 0.0
+    @staticmethod
+    def end_check_sweeps(run: TrainingRun) -> int:
+        """The longest run of the end-of-training check. Tempering chains forget their start once renewed from the
+        exact bottom rung, and the mixing time measured with tempering includes that renewal: twice it suffices;
+        Gibbs chains get a wider margin."""
+        state = run.state
+        margin = 2 if run.sampler.regenerates else 8
+        t_max = 1 << max(int(margin * max(state.sweeps, state.mixing_time or 1)) - 1, 1).bit_length()
+        return min(t_max, 16 * run.config.max_sweeps)
+
+    def finish_reserve(self, run: TrainingRun) -> float:
+        """Twice the time of the end-of-training check and of one verification at the target, at the pace of the last
+        update (seconds per chain sweep, whatever the sampler), at most FINISH_SHARE of the budget (the first updates,
+        without a pace yet, keep that share)."""
+        cfg, state = run.config, run.state
+        cap = FINISH_SHARE * (cfg.max_seconds or 0.0)
+        if len(run.rows) < 2:
+            return cap
+        pace = max(run.rows[-1]["seconds"] - run.rows[-2]["seconds"], 0.0) / (max(run.rows[-1]["sweeps"], 1) * run.n_chains)
+        check = self.end_check_sweeps(run) * min(cfg.mix_chains, run.n_chains) if cfg.random_start_check else 0
+        verify = max(2 * (state.mixing_time or state.sweeps), 100) * run.n_chains if cfg.verify_equilibrium else 0
+        return min(cap, 2.0 * pace * (check + verify))
 
     def sampling_defaults(self, run: TrainingRun) -> SamplingDefaults:
         """From random for twice the longer of the mixing time and the time chains from random took to reach the

@@ -105,10 +105,11 @@ class Run:
 
     def last_event(self) -> int:
         """The last update whose event changed what the chains measure: a learning-rate change, a change of the
-        sweeps per update or of the sampler, a restart from fresh chains after a failed verification, a decimation."""
+        sweeps per update, of the sampler or of its ladder (a rung added), a restart from fresh chains after a failed
+        verification, a decimation."""
         events = [0, *(int(c["update"]) for c in self.lr_changes), *(d["update"] for d in self.state.decimations),
                   *(v.update for v in self.state.verifications if not v.passed),
-                  *(int(b["update"]) - 1 for a, b in zip(self.rows, self.rows[1:]) if a["sweeps"] != b["sweeps"])]
+                  *(int(b["update"]) - 1 for a, b in zip(self.rows, self.rows[1:]) if _changed(a, b, "sweeps", "rungs"))]
         if self.state.sampler_switch:
             events.append(int(self.state.sampler_switch["update"]))
         return max(events)
@@ -118,6 +119,13 @@ class Run:
         current ones."""
         self.sampler = sampler_for(self.config, name, self.data)
         self.blocks = [self.sampler.init(self.model, b.visible, s) for b, s in zip(self.blocks, self.streams)]
+
+
+def _changed(a: dict, b: dict, *keys: str) -> bool:
+    """Whether two log rows differ in any of ``keys`` (NaN equals NaN: a column that does not apply)."""
+    def same(x, y) -> bool:
+        return x == y or (isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y))
+    return any(not same(a.get(k), b.get(k)) for k in keys)
 
 
 def begin(dataset: SequenceDataset, cfg: TrainConfig, comm: Communicator, device: torch.device,

@@ -240,8 +240,8 @@ class Trainer:
         with one all-reduce, and only the agreed values are acted on, so every process takes the same collectives;
         a signal that arrives later is kept for the next update."""
         cfg = run.config
-        # the regime's final checks get their share of the budget: training stops early enough to leave it
-        reserve = 0.0 if cfg.max_seconds is None else run.regime.finish_share(run) * cfg.max_seconds
+        # the regime's final checks get the time they need: training stops early enough to leave it
+        reserve = 0.0 if cfg.max_seconds is None else run.regime.finish_reserve(run)
         left = run.seconds_left()
         out_of_time = left is not None and left <= reserve
         flags = torch.tensor([float(self._stop_signal or 0), float(out_of_time)],
