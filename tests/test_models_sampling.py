@@ -161,3 +161,24 @@ def test_chain_initialisations():
         init_chains(5, 2, 3, "bogus")
     with pytest.raises(ShapeError):
         init_chains(5, 2, 3, torch.tensor([[0, 7]]))
+
+
+def test_cached_coupling_tables_follow_in_place_parameter_changes():
+    """The kernel keeps the stacked tables between calls; an in-place change of the parameters (an optimiser step)
+    must invalidate them, or the chains would sample the old model."""
+    from seqebm.models import potts_gibbs
+
+    model = random_potts(4, 3, scale=1.0)
+    stream = RandomStream(torch.Generator().manual_seed(0))
+    start = torch.zeros(20000, 4, dtype=torch.long)
+    model.gibbs(start, 2, stream=stream)
+    first = potts_gibbs.TABLES.get([model.fields], [model.couplings], [1.0])
+    assert potts_gibbs.TABLES.get([model.fields], [model.couplings], [1.0]) is first  # unchanged: reused
+    with torch.no_grad():
+        model.couplings.zero_()  # in place, as an optimiser step: now independent sites
+        model.fields.mul_(2.0)
+    samples = model.gibbs(start, 3, stream=stream)[0]
+    expected = torch.softmax(model.fields.double(), 1)
+    observed = site_frequencies(samples, 3, dtype=torch.float64)
+    sigma = torch.sqrt(expected * (1 - expected) / 20000)
+    assert float(((observed - expected).abs() / sigma).max()) < 5

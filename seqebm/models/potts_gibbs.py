@@ -41,9 +41,10 @@ class _Tables:
     unchanged: a tempering sampler sweeps its ladder one sweep per call, and rebuilding R tables of L*L*q*q numbers
     every call cost more than the sweep itself. An entry holds its source tensors (so their storage cannot be
     reused by other tensors) and is valid while each is the same object at the same version (in-place updates,
-    such as an optimiser step, bump the version)."""
+    such as an optimiser step, bump the version). One entry: the tables of a large ladder are as big as all its rungs'
+    couplings, and the kernel used to hold them only during a call."""
 
-    def __init__(self, size: int = 2) -> None:
+    def __init__(self, size: int = 1) -> None:
         self.size = size
         self.entries: list[tuple[list[torch.Tensor], list[int], list[float], tuple[torch.Tensor, torch.Tensor]]] = []
 

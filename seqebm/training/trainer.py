@@ -240,8 +240,10 @@ class Trainer:
         with one all-reduce, and only the agreed values are acted on, so every process takes the same collectives;
         a signal that arrives later is kept for the next update."""
         cfg = run.config
-        # the regime's final checks get the time they need: training stops early enough to leave it
-        reserve = 0.0 if cfg.max_seconds is None else run.regime.finish_reserve(run)
+        # the regime's final checks get the time they need: training stops early enough to leave it, counting the
+        # update that would come next (at the pace of the last one)
+        last = run.rows[-1]["seconds"] - run.rows[-2]["seconds"] if len(run.rows) >= 2 else 0.0
+        reserve = 0.0 if cfg.max_seconds is None else run.regime.finish_reserve(run) + last
         left = run.seconds_left()
         out_of_time = left is not None and left <= reserve
         flags = torch.tensor([float(self._stop_signal or 0), float(out_of_time)],
