@@ -28,7 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from seqebm.cli.fit import equilibrium_verdict
 from seqebm.models.files import read_metadata
+from seqebm.models.record import RunRecord
 
 run = Path(sys.argv[1]) / "pf00072_eq"
 log = pd.read_csv(run / "log.csv")
@@ -36,12 +38,10 @@ per_update = log["seconds"].diff().dropna()
 print(f"PF00072 eq on CUDA: {len(log)} updates in {log['seconds'].iloc[-1]:.0f} s, median {per_update.median():.2f} s per update "
       f"(sweeps {int(log['sweeps'].iloc[-1])} at the end), last Pearson {log['pearson'].iloc[-1]:.3f}")
 if (run / "model.npz").exists():
-    meta = read_metadata(run / "model.npz")
-    state, sampling = meta.get("training_state", {}), meta.get("sampling", {})
-    passed = [v for v in state.get("verifications", []) if v["passed"]]
-    print(f"stopped: {state.get('stopped_because')}; verified equilibrium: {bool(passed) and sampling.get('equilibrium')}"
-          + (f" (from random {passed[-1]['pearson_from_random']:.3f} at update {passed[-1]['update']})" if passed else "")
-          + f"; wall time {state.get('seconds', float('nan')):.0f} s; lr changes {meta['training'].get('lr_changes')}")
+    record = RunRecord.from_metadata(read_metadata(run / "model.npz"))
+    print(f"stopped: {record.state.stopped_because}; wall time {record.state.seconds:.0f} s; "
+          f"lr changes {record.training.get('lr_changes')}")
+    print(equilibrium_verdict(record))
 else:
     print("no model file written")
 PY

@@ -39,7 +39,7 @@ def test_time_to_target_follows_the_pearson_pace():
     flat = [{**r, "pearson": 0.7} for r in rows]
     assert time_to_target(flat, 0.95) is None
     assert describe_remaining(flat, 0.95, None) == "target: no estimate (Pearson not rising)"
-    assert describe_remaining(rows, 0.95, 120.0) == "budget ends in 0:20"  # 100 s spent of 120, target 350 s away
+    assert describe_remaining(rows, 0.95, 20.0) == "budget ends in 0:20"  # 20 s left, target 350 s away
     assert describe_remaining(rows, 0.95, None) == "target in ~5:50"
 
 
@@ -67,7 +67,7 @@ class _RunOutOfTime:
     def seconds_left(self):
         return 0.0
 
-    def out_of_time(self, reserve=0.0):
+    def out_of_time(self):
         return True
 
 

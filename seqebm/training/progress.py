@@ -22,12 +22,12 @@ def time_to_target(rows: list[dict], target: float | None) -> float | None:
     return (target - last["pearson"]) * spent / rise
 
 
-def describe_remaining(rows: list[dict], target: float | None, max_seconds: float | None, launched_at: float = 0.0) -> str:
-    """'target in ~M:SS', 'target: no estimate yet' or the budget's end when it comes first."""
+def describe_remaining(rows: list[dict], target: float | None, seconds_left: float | None) -> str:
+    """'target in ~M:SS', 'target: no estimate' or, when it comes first, the end of the time budget (``seconds_left``,
+    None without one)."""
     eta = time_to_target(rows, target)
-    left = None if max_seconds is None or not rows else max(0.0, max_seconds - (rows[-1]["seconds"] - launched_at))
-    if left is not None and (eta is None or left < eta):
-        return f"budget ends in {_clock(left)}"
+    if seconds_left is not None and (eta is None or seconds_left < eta):
+        return f"budget ends in {_clock(seconds_left)}"
     if eta is None:
         return "target: no estimate (Pearson not rising)" if target is not None else ""
     return f"target in ~{_clock(eta)}"

@@ -55,7 +55,9 @@ class TrainingRun(Protocol):
 
     def seconds_left(self) -> float | None: ...
 
-    def out_of_time(self, reserve: float = 0.0) -> bool: ...
+    def out_of_time(self) -> bool: ...
+
+    def last_update_seconds(self) -> float: ...
 
 
 class Regime:
@@ -235,7 +237,7 @@ class EqRegime(Regime):
         cap = FINISH_SHARE * (cfg.max_seconds or 0.0)
         if len(run.rows) < 2:
             return cap
-        pace = max(run.rows[-1]["seconds"] - run.rows[-2]["seconds"], 0.0) / (max(run.rows[-1]["sweeps"], 1) * run.n_chains)
+        pace = run.last_update_seconds() / (max(run.rows[-1]["sweeps"], 1) * run.n_chains)
         check = self.end_check_sweeps(run) * min(cfg.mix_chains, run.n_chains) if cfg.random_start_check else 0
         verify = max(2 * (state.mixing_time or state.sweeps), 100) * run.n_chains if cfg.verify_equilibrium else 0
         return min(cap, 2.0 * pace * (check + verify))

@@ -64,12 +64,16 @@ class Run:
         """This launch's time budget left (never negative); None without --max-seconds."""
         return None if self.deadline is None else max(0.0, self.deadline - time.perf_counter())
 
-    def out_of_time(self, reserve: float = 0.0) -> bool:
-        """Whether less than ``reserve`` seconds of the budget are left, agreed by every process (any one out of
-        time stops all, so all take the same collectives)."""
+    def out_of_time(self) -> bool:
+        """Whether the budget has ended, agreed by every process (any one out of time stops all, so all take the same
+        collectives)."""
         left = self.seconds_left()
-        flag = torch.tensor([float(left is not None and left <= reserve)], device=self.model.device)
+        flag = torch.tensor([float(left is not None and left <= 0.0)], device=self.model.device)
         return bool(self.comm.all_reduce_(flag, op="max").item())
+
+    def last_update_seconds(self) -> float:
+        """Wall time of the last update (0 before two are logged): the pace budgets are planned with."""
+        return max(self.rows[-1]["seconds"] - self.rows[-2]["seconds"], 0.0) if len(self.rows) >= 2 else 0.0
 
     @property
     def target(self) -> CorrelationTarget:

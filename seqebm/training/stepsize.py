@@ -17,7 +17,7 @@ sqrt(2) again, up to the learning rate given, but never back to a rate at which 
 row of the run's ``lr_changes`` (update, lr, reason), kept in the model file and used on resume.
 
 Decisions read only the log rows after the last event that changes what the chains measure (a change of the learning
-rate, of the sweeps per update, of the sampler, a verification restart, a decimation step): the rows carry everything,
+rate, of the sweeps per update, of the sampler or its ladder, a verification restart, a decimation step): the rows carry everything,
 so a resumed run takes the decisions the uninterrupted run takes.
 """
 from __future__ import annotations
@@ -87,8 +87,8 @@ def diagnose(rows: list[dict]) -> str | None:
         rising = trend.net > 3 * SWING and trend.efficiency > 0.5
     slope = _finite(rows, "slope")[-WINDOW:]
     level = max(sum(abs(s) for s in slope) / max(len(slope), 1), 0.1)
-    if len(slope) >= WINDOW and not rising and Trend.of(slope).swings(SLOPE_SWING * level):
-        return f"correlation slope swings by {Trend.of(slope).amplitude:.3f} per update"
+    if len(slope) >= WINDOW and not rising and (swing := Trend.of(slope)).swings(SLOPE_SWING * level):
+        return f"correlation slope swings by {swing.amplitude:.3f} per update"
     grad = _finite(rows, "log_grad_norm")[-WINDOW:]
     if len(grad) >= WINDOW and len(pearson) >= 2:
         growth = Trend.of(grad)
@@ -111,6 +111,17 @@ def current_lr(base_lr: float, lr_changes: list[dict]) -> float:
     return float(lr_changes[-1]["lr"]) if lr_changes else float(base_lr)
 
 
+def rates_that_swung(base_lr: float, lr_changes: list[dict]) -> list[float]:
+    """The rates the controller lowered (each automatic change to a smaller rate, from the rate before it); a manual
+    change (no reason: a resume with --lr) is a new starting rate, not a swing."""
+    swung, rate = [], float(base_lr)
+    for change in lr_changes:
+        if "reason" in change and float(change["lr"]) < rate:
+            swung.append(rate)
+        rate = float(change["lr"])
+    return swung
+
+
 def next_step_size(rows: list[dict], since: int, base_lr: float, lr_changes: list[dict]) -> StepChange | None:
     """The learning-rate change the rows call for, or None. ``since``: the last update whose event changed what the
     chains measure; ``base_lr``: the rate given (the most the controller restores)."""
@@ -122,8 +133,7 @@ def next_step_size(rows: list[dict], since: int, base_lr: float, lr_changes: lis
         if lowered < base_lr * MIN_SCALE * (1 - 1e-9):
             return None
         return StepChange(lowered, problem)
-    swung = [float(c["lr"]) / DOWN for c in lr_changes if c.get("reason", "").startswith(("Pearson", "correlation", "gradient"))]
-    ceiling = min([base_lr, *(s / UP for s in swung)])  # below every rate that swung
+    ceiling = min([base_lr, *(s / UP for s in rates_that_swung(base_lr, lr_changes))])
     raised = min(lr * UP, ceiling)
     if raised > lr * (1 + 1e-9) and smooth(fresh):
         return StepChange(raised, f"smooth progress over {RESTORE_WINDOW} updates")

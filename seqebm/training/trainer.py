@@ -126,8 +126,7 @@ class Trainer:
             write_log(self.out_dir / "log.csv", run.rows)  # the log exists as soon as training starts
         stopped = "max_updates"
         clock = time.perf_counter() - run.state.seconds  # the log's seconds run on across resumes
-        self._launched_at = run.state.seconds  # --max-seconds is a budget per launch
-        run.deadline = None if cfg.max_seconds is None else time.perf_counter() + cfg.max_seconds
+        run.deadline = None if cfg.max_seconds is None else time.perf_counter() + cfg.max_seconds  # per launch
         with self._signals():
             for update in range(run.state.update + 1, cfg.max_updates + 1):
                 done = self._update(run, update, clock)
@@ -180,7 +179,7 @@ class Trainer:
         if self.callback:
             self.callback({**row, "max_updates": cfg.max_updates, "ceiling": run.state.pearson_ceiling,
                            "label": f"{cfg.model} {cfg.regime}-{cfg.k}",
-                           "remaining": describe_remaining(run.rows, cfg.target_pearson, cfg.max_seconds, self._launched_at)})
+                           "remaining": describe_remaining(run.rows, cfg.target_pearson, run.seconds_left())})
         stop_signal, done = self._stop_reason(run, update)
         run.state.update, run.state.seconds, run.state.pearson = update, seconds, run.pearson
         if stop_signal or done or update % cfg.checkpoint_every == 0 or update == cfg.max_updates:
@@ -242,8 +241,7 @@ class Trainer:
         cfg = run.config
         # the regime's final checks get the time they need: training stops early enough to leave it, counting the
         # update that would come next (at the pace of the last one)
-        last = run.rows[-1]["seconds"] - run.rows[-2]["seconds"] if len(run.rows) >= 2 else 0.0
-        reserve = 0.0 if cfg.max_seconds is None else run.regime.finish_reserve(run) + last
+        reserve = 0.0 if cfg.max_seconds is None else run.regime.finish_reserve(run) + run.last_update_seconds()
         left = run.seconds_left()
         out_of_time = left is not None and left <= reserve
         flags = torch.tensor([float(self._stop_signal or 0), float(out_of_time)],
