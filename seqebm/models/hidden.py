@@ -8,7 +8,15 @@ seqebm needs follows from its cumulant generating function Gamma(x) = log sum_h 
 - ``cumulant``: sum over units of Gamma(x), and ``log_partition`` = cumulant / beta (the hidden part of -F(v));
 - ``mean`` and ``variance``: Gamma'(x) and Gamma''(x), the moments the gradient and the effective couplings use;
 - ``sample_``: an exact draw of h given x;
-- ``parameter_statistics``: the statistics of the unit's own parameters beyond c (none for Bernoulli units).
+- ``parameter_statistics``: the statistics of the unit's own parameters beyond c (none for Bernoulli units);
+- ``potential``: U(h) beyond the linear term, for the joint energy E(v, h);
+- ``project_``: the constraints of the unit parameters (positive curvatures), restored after an optimiser step.
+
+Types: Bernoulli (h in {0, 1}); Gaussian (U = gamma h^2 / 2); ReLU (the same on h >= 0); dReLU (Tubiana, Cocco &
+Monasson, eLife 2019: U = gamma_plus h^2 / 2 for h > 0, gamma_minus h^2 / 2 for h < 0, plus delta |h|, a soft
+threshold for delta > 0 and a bimodal unit for delta < 0). The continuous types' cumulants leave out the
+v-independent -1/2 log beta per unit that diverges at beta = 0 (see :mod:`.halfgauss`): at beta = 1 they are exact;
+at other temperatures log weights differ from the exact ones by a constant, which no sampler, swap or ratio sees.
 
 A unit type is one subclass, registered in ``HIDDEN_UNITS``; its extra parameters (shape (H,) each) are stored on
 the RBM next to the weights and biases and are passed in as ``params``.
@@ -22,7 +30,10 @@ import torch
 import torch.nn.functional as F
 
 from seqebm.errors import ConfigError
+from seqebm.models.halfgauss import LOG_2PI, HalfGaussian, draw
 from seqebm.rng import sample_bernoulli_logits
+
+GAMMA_MIN = 0.05  # floor of the curvatures: a unit's conditional variance stays below 1 / GAMMA_MIN
 
 
 class HiddenUnits(ABC):
@@ -62,6 +73,13 @@ class HiddenUnits(ABC):
         """Weighted averages of -dU/d(theta) for each extra parameter theta (gradient statistics): (H,) each."""
         return {}
 
+    def potential(self, hidden: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
+        """sum_mu U_mu(h_mu) beyond the linear term for (N, H) hidden states: (N,) (inf outside the support)."""
+        return torch.zeros(hidden.shape[0], dtype=hidden.dtype, device=hidden.device)
+
+    def project_(self, params: dict[str, torch.Tensor]) -> None:
+        """Restore the parameters' constraints in place."""
+
 
 class BernoulliHidden(HiddenUnits):
     """h in {0, 1}, U(h) = 0 beyond the linear term: Gamma(x) = softplus(x), mean sigmoid(x)."""
@@ -85,7 +103,147 @@ class BernoulliHidden(HiddenUnits):
         return sample_bernoulli_logits(field, uniforms)
 
 
-HIDDEN_UNITS: dict[str, type[HiddenUnits]] = {"bernoulli": BernoulliHidden}
+class _ContinuousHidden(HiddenUnits):
+    """Real-valued units: computed in float64 (the tails of the truncated Gaussians need it), returned in the
+    field's dtype; their curvatures are kept >= GAMMA_MIN."""
+
+    curvatures: ClassVar[tuple[str, ...]] = ()
+
+    def project_(self, params):
+        for name in self.curvatures:
+            params[name].clamp_(min=GAMMA_MIN)
+
+    def mean(self, field, params, beta=1.0):
+        return self._moments(field.double(), params, beta)[0].to(field.dtype)
+
+    def variance(self, field, params, beta=1.0):
+        return self._moments(field.double(), params, beta)[1].to(field.dtype)
+
+    def _moments(self, x: torch.Tensor, params: dict, beta: float) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def parameter_statistics(self, field, params, weights):
+        mean, var = self._moments(field.double(), params, 1.0)
+        return {name: (weights.double() @ value).to(field.dtype) for name, value in self._unit_statistics(field.double(), params, mean, var).items()}
+
+    def _unit_statistics(self, x, params, mean, var) -> dict[str, torch.Tensor]:
+        """-dU/d(theta) averaged over p(h | x) at beta = 1: (N, H) each."""
+        return {"gamma": -0.5 * (var + mean * mean)}
+
+
+def _double(params: dict[str, torch.Tensor], name: str) -> torch.Tensor:
+    return params[name].double()
+
+
+class GaussianHidden(_ContinuousHidden):
+    """h real, U(h) = gamma h^2 / 2: Gamma(x) = x^2 / (2 beta gamma) + (1/2) log(2 pi / gamma), mean x / (beta gamma),
+    variance 1 / (beta gamma)."""
+
+    kind = "gaussian"
+    extra_parameters = {"gamma": 1.0}
+    curvatures = ("gamma",)
+
+    def cumulant(self, field, params, beta=1.0):
+        gamma = _double(params, "gamma")
+        quadratic = 0.0 if beta == 0 else field.double() ** 2 / (2 * beta * gamma)
+        return (quadratic + 0.5 * (LOG_2PI - torch.log(gamma))).expand_as(field).sum(1).to(field.dtype)
+
+    def _moments(self, x, params, beta):
+        a = beta * _double(params, "gamma")
+        return x / a, (1 / a).expand_as(x)
+
+    def sample_(self, field, params, uniforms, beta=1.0):
+        a = beta * _double(params, "gamma")
+        normal = torch.special.ndtri(uniforms.double().clamp(2.0**-40, 1 - 2.0**-40))
+        return (field.double() / a + normal * torch.rsqrt(a)).to(field.dtype)
+
+    def potential(self, hidden, params):
+        return 0.5 * (params["gamma"] * hidden * hidden).sum(1)
+
+
+class ReLUHidden(_ContinuousHidden):
+    """h >= 0, U(h) = gamma h^2 / 2: a Gaussian truncated to h >= 0 (see :mod:`.halfgauss`)."""
+
+    kind = "relu"
+    extra_parameters = {"gamma": 1.0}
+    curvatures = ("gamma",)
+
+    def cumulant(self, field, params, beta=1.0):
+        return HalfGaussian(field.double(), _double(params, "gamma"), beta).log_integral().sum(1).to(field.dtype)
+
+    def _moments(self, x, params, beta):
+        return HalfGaussian(x, _double(params, "gamma"), beta).moments()
+
+    def sample_(self, field, params, uniforms, beta=1.0):
+        unit = HalfGaussian(field.double(), _double(params, "gamma"), beta)
+        return unit.sample(uniforms.double()).to(field.dtype)
+
+    def potential(self, hidden, params):
+        outside = torch.where(hidden < 0, float("inf"), 0.0)
+        return (0.5 * params["gamma"] * hidden * hidden + outside).sum(1)
+
+
+class DReLUHidden(_ContinuousHidden):
+    """Double ReLU: U(h) = gamma_plus h^2 / 2 + delta h for h > 0 and gamma_minus h^2 / 2 - delta h for h < 0.
+
+    The two halves are half-Gaussians with linear coefficients x - beta delta (h > 0) and -(x + beta delta) for
+    g = -h > 0; Gamma = logaddexp of their log integrals, p(h > 0 | x) = exp(Gamma_+ - Gamma)."""
+
+    kind = "drelu"
+    extra_parameters = {"gamma_plus": 1.0, "gamma_minus": 1.0, "delta": 0.0}
+    curvatures = ("gamma_plus", "gamma_minus")
+
+    def _halves(self, x: torch.Tensor, params: dict, beta: float) -> tuple[HalfGaussian, HalfGaussian]:
+        """The h > 0 half and the half of g = -h > 0."""
+        delta = beta * _double(params, "delta")
+        return (HalfGaussian(x - delta, _double(params, "gamma_plus"), beta),
+                HalfGaussian(-(x + delta), _double(params, "gamma_minus"), beta))
+
+    def _side_moments(self, x, params, beta):
+        """(p(h > 0), mean and variance of h given h > 0, mean and variance of -h given h < 0)."""
+        plus, minus = self._halves(x, params, beta)
+        p_plus = torch.sigmoid(plus.log_integral() - minus.log_integral())
+        return (p_plus, *plus.moments(), *minus.moments())
+
+    def cumulant(self, field, params, beta=1.0):
+        plus, minus = self._halves(field.double(), params, beta)
+        return torch.logaddexp(plus.log_integral(), minus.log_integral()).sum(1).to(field.dtype)
+
+    def _moments(self, x, params, beta):
+        p_plus, m_plus, v_plus, m_minus, v_minus = self._side_moments(x, params, beta)
+        p_minus = 1 - p_plus
+        mean = p_plus * m_plus - p_minus * m_minus
+        second = p_plus * (v_plus + m_plus * m_plus) + p_minus * (v_minus + m_minus * m_minus)
+        return mean, (second - mean * mean).clamp_min(0)
+
+    def parameter_statistics(self, field, params, weights):
+        p_plus, m_plus, v_plus, m_minus, v_minus = self._side_moments(field.double(), params, 1.0)
+        p_minus = 1 - p_plus
+        stats = {"gamma_plus": -0.5 * p_plus * (v_plus + m_plus * m_plus),
+                 "gamma_minus": -0.5 * p_minus * (v_minus + m_minus * m_minus),
+                 "delta": -(p_plus * m_plus + p_minus * m_minus)}
+        return {name: (weights.double() @ value).to(field.dtype) for name, value in stats.items()}
+
+    def sample_(self, field, params, uniforms, beta=1.0):
+        plus, minus = self._halves(field.double(), params, beta)
+        log_ratio = plus.log_integral() - minus.log_integral()
+        log_p_plus, log_p_minus = -F.softplus(-log_ratio), -F.softplus(log_ratio)
+        u = uniforms.double()
+        p_plus = log_p_plus.exp()
+        positive = u < p_plus
+        # the uniform, rescaled to the chosen side, is again uniform on [0, 1); one inverse CDF for the chosen half
+        u_side = torch.where(positive, u * torch.exp(-log_p_plus), (u - p_plus) * torch.exp(-log_p_minus))
+        size = draw(torch.where(positive, plus.z, minus.z), torch.where(positive, plus.scale, minus.scale),
+                              torch.where(positive, plus.log_cdf, minus.log_cdf), u_side)
+        return torch.where(positive, size, -size).to(field.dtype)
+
+    def potential(self, hidden, params):
+        curvature = torch.where(hidden > 0, params["gamma_plus"], params["gamma_minus"])
+        return (0.5 * curvature * hidden * hidden + params["delta"] * hidden.abs()).sum(1)
+
+
+HIDDEN_UNITS: dict[str, type[HiddenUnits]] = {"bernoulli": BernoulliHidden, "gaussian": GaussianHidden,
+                                             "relu": ReLUHidden, "drelu": DReLUHidden}
 
 
 def hidden_units(kind: str) -> HiddenUnits:

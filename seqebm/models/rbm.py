@@ -102,12 +102,16 @@ class RBM(EnergyModel):
 
     # ---- energies and conditionals
     def energy(self, states: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
-        """E(v, h) for (N, L) visible states and (N, H) Bernoulli {0,1} hidden states."""
-        if self.hidden.kind != "bernoulli":
-            raise ConfigError("the joint energy E(v, h) is written for Bernoulli hidden units; use free_energy")
+        """E(v, h) = -b(v) + U(h) - c.h - I(v).h for (N, L) visible states and (N, H) hidden states."""
         v = self.visible_tensor(states)
         hidden = hidden.to(device=self.device, dtype=self.dtype)
-        return -self.visible.bias_term(v, self.visible_bias) - hidden @ self.hidden_bias - (self.hidden_input(v) * hidden).sum(1)
+        return (-self.visible.bias_term(v, self.visible_bias) + self.hidden.potential(hidden, self._unit_parameters())
+                - hidden @ self.hidden_bias - (self.hidden_input(v) * hidden).sum(1))
+
+    def project_(self) -> "RBM":
+        """Keep the hidden units' curvatures above their floor after an optimiser step."""
+        self.hidden.project_(self._unit_parameters())
+        return self
 
     def free_energy(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
         """F(v) = -log sum_h exp(-E(v, h)) for (N, L) visible states -> (N,) (at inverse temperature beta: F/beta)."""
