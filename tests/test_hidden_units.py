@@ -225,3 +225,17 @@ def test_projection_keeps_curvatures_positive(kind):
     for name in HIDDEN_UNITS[kind].extra_parameters:
         if name.startswith("gamma"):
             assert float(getattr(model, name).min()) > 0
+
+
+@pytest.mark.parametrize("kind", CONTINUOUS)
+def test_projection_fixes_the_scale_gauge_without_changing_the_model(kind):
+    """h' = a h leaves p(v) unchanged: after the projection the unit curvature is 1 and log p(v) differs from the
+    model's before it by a constant only."""
+    model = small_rbm(kind, 3, seed=2)
+    v = all_states(model.length, model.q)
+    before = model.log_weight(v)
+    model.project_()
+    after = model.log_weight(v)
+    assert float((after - before).max() - (after - before).min()) < 1e-9
+    units = model.hidden
+    torch.testing.assert_close(units._gauge_curvature(model._unit_parameters()), torch.ones(model.n_hidden, dtype=torch.float64))

@@ -31,12 +31,18 @@ def energy_name(model: EnergyModel) -> str:
     return "energy" if model.kind == "potts" else "free_energy"
 
 
-def enumerate_log_partition(model: EnergyModel, beta: float = 1.0, max_configurations: int = MAX_ENUMERATION) -> float | None:
-    """log Z by summing exp(-beta F(x)) over all q^L visible configurations (chunked logsumexp); None when there are
-    more than ``max_configurations``."""
-    q, length = model.q, model.length
-    if length * math.log(q) > math.log(max_configurations):
+def enumerate_log_partition(model: EnergyModel, beta: float = 1.0, max_configurations: int | None = None) -> float | None:
+    """log Z by exact enumeration over whichever side has fewer configurations: the q^L visible ones (chunked
+    logsumexp of exp(-beta F(x))), or the 2^H hidden ones of an RBM with Bernoulli hidden units (the visible sites
+    summed out exactly given h); None when both exceed ``max_configurations`` (default MAX_ENUMERATION)."""
+    max_configurations = MAX_ENUMERATION if max_configurations is None else max_configurations
+    hidden = getattr(model, "hidden_configurations", lambda: None)()
+    visible_log = model.length * math.log(model.q)
+    if hidden is not None and math.log(hidden) < visible_log and hidden <= max_configurations:
+        return model.hidden_side_log_partition(beta)
+    if visible_log > math.log(max_configurations):
         return None
+    q, length = model.q, model.length
     total = q**length
     powers = q ** torch.arange(length - 1, -1, -1, device=model.device)
     parts = []
@@ -48,8 +54,8 @@ def enumerate_log_partition(model: EnergyModel, beta: float = 1.0, max_configura
 
 
 def known_log_partition(model: EnergyModel, beta: float = 1.0) -> LogPartition:
-    """Exact log Z for small models; else the estimate the training's tempering ladder recorded (at beta = 1 and the
-    training beta only); else none, with the reason."""
+    """Exact log Z for small models; else the estimate the training recorded (tempering ladder or AIS, at the training
+    beta only); else none, with the reason."""
     exact = model.exact_log_partition(beta)
     if exact is None:
         exact = enumerate_log_partition(model, beta)
@@ -60,7 +66,7 @@ def known_log_partition(model: EnergyModel, beta: float = 1.0) -> LogPartition:
     if recorded and recorded.get("value") is not None and beta == trained_beta:
         return LogPartition(float(recorded["value"]), f"estimate from the training's {recorded.get('method', 'ladder')}")
     return LogPartition(None, f"log Z unknown: {model.q}^{model.length} configurations are too many to enumerate and the "
-                              f"model records no tempering estimate (train with --sampler ptt or pt)")
+                              f"model records no estimate (seqebm score --ais estimates it; or train with --sampler ptt)")
 
 
 def score_sequences(model: EnergyModel, states: torch.Tensor, names: list[str] | None = None, beta: float = 1.0,

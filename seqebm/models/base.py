@@ -96,6 +96,11 @@ class EnergyModel(ABC):
         distribution exactly."""
         raise NotImplementedError(f"{type(self).__name__} cannot be conditioned on clamped sites")
 
+    def with_site_fields(self, offset: torch.Tensor) -> "EnergyModel":
+        """A copy whose energy gains -sum_i offset_i(x_i) ((L, q) ``offset``; parameters shared where unchanged): the
+        model tilted by an independent-site model, as annealed importance sampling moves between them."""
+        raise NotImplementedError(f"{type(self).__name__} has no site fields to tilt")
+
     def project_(self) -> "EnergyModel":
         """Restore the parameters' constraints after an optimiser step (a sparse model's zero couplings); in place."""
         return self

@@ -77,8 +77,11 @@ class HiddenUnits(ABC):
         """sum_mu U_mu(h_mu) beyond the linear term for (N, H) hidden states: (N,) (inf outside the support)."""
         return torch.zeros(hidden.shape[0], dtype=hidden.dtype, device=hidden.device)
 
-    def project_(self, params: dict[str, torch.Tensor]) -> None:
-        """Restore the parameters' constraints in place."""
+    def project_(self, params: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        """Restore the parameters' constraints in place; for units with a scale gauge, return the (H,) factors a
+        by which h is to be rescaled (h' = a h: the unit's parameters are rescaled here, the caller divides the
+        weights and c by a), None otherwise."""
+        return None
 
 
 class BernoulliHidden(HiddenUnits):
@@ -110,8 +113,19 @@ class _ContinuousHidden(HiddenUnits):
     curvatures: ClassVar[tuple[str, ...]] = ()
 
     def project_(self, params):
+        """The marginal over v is unchanged by h' = a h (weights, c and delta divided by a, curvatures by a^2): this
+        gauge is fixed at a unit curvature (gamma = 1; for dReLU the harmonic mean of gamma_plus and gamma_minus, as
+        in Tubiana et al.'s parametrisation), so that steps cannot drift along it; then each curvature is kept
+        >= GAMMA_MIN (for dReLU units this bounds their asymmetry)."""
+        scale = torch.sqrt(self._gauge_curvature(params)).clamp_min(1e-6)
+        for name, value in params.items():
+            value.div_(scale * scale if name in self.curvatures else scale)
         for name in self.curvatures:
             params[name].clamp_(min=GAMMA_MIN)
+        return scale
+
+    def _gauge_curvature(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
+        return params["gamma"].clamp_min(GAMMA_MIN)
 
     def mean(self, field, params, beta=1.0):
         return self._moments(field.double(), params, beta)[0].to(field.dtype)
@@ -192,6 +206,9 @@ class DReLUHidden(_ContinuousHidden):
     kind = "drelu"
     extra_parameters = {"gamma_plus": 1.0, "gamma_minus": 1.0, "delta": 0.0}
     curvatures = ("gamma_plus", "gamma_minus")
+
+    def _gauge_curvature(self, params):
+        return 2 / (1 / params["gamma_plus"].clamp_min(GAMMA_MIN) + 1 / params["gamma_minus"].clamp_min(GAMMA_MIN))
 
     def _halves(self, x: torch.Tensor, params: dict, beta: float) -> tuple[HalfGaussian, HalfGaussian]:
         """The h > 0 half and the half of g = -h > 0."""

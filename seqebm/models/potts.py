@@ -209,6 +209,11 @@ class Potts(EnergyModel):
             self._neighbour_cache = (self.device, sweep_neighbours(self.pair_mask, self.device))
         return self._neighbour_cache[1]
 
+    def with_site_fields(self, offset: torch.Tensor) -> "Potts":
+        out = self.to()  # couplings shared, not copied
+        out.fields = self.fields + offset.to(self.fields)
+        return out
+
     def project_(self) -> "Potts":
         """After a parameter step: couplings outside the mask back to zero."""
         if self.pair_mask is not None:

@@ -108,9 +108,17 @@ class RBM(EnergyModel):
         return (-self.visible.bias_term(v, self.visible_bias) + self.hidden.potential(hidden, self._unit_parameters())
                 - hidden @ self.hidden_bias - (self.hidden_input(v) * hidden).sum(1))
 
+    def with_site_fields(self, offset: torch.Tensor) -> "RBM":
+        out = self.to()
+        out.visible_bias = self.visible_bias + self.visible.bias_from_site_fields(offset.to(self.visible_bias))
+        return out
+
     def project_(self) -> "RBM":
-        """Keep the hidden units' curvatures above their floor after an optimiser step."""
-        self.hidden.project_(self._unit_parameters())
+        """After an optimiser step: the hidden units' constraints and scale gauge (see :meth:`HiddenUnits.project_`)."""
+        scale = self.hidden.project_(self._unit_parameters())
+        if scale is not None:
+            self.weights.div_(scale)
+            self.hidden_bias.div_(scale)
         return self
 
     def free_energy(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
@@ -142,6 +150,25 @@ class RBM(EnergyModel):
         shift = clamped.hidden_input(clamped.working(values[None, :], self.dtype), self.weights[sites])[0]
         return RBM(self.weights[free].contiguous(), self.visible_bias[free].contiguous(), self.hidden_bias + shift,
                    self.alphabet, hidden=self.hidden, **self._unit_parameters())
+
+    def hidden_configurations(self) -> int | None:
+        """2^H for Bernoulli hidden units (which can be enumerated), None for continuous ones."""
+        return 2**self.n_hidden if self.hidden.kind == "bernoulli" and self.n_hidden < 63 else None
+
+    def hidden_side_log_partition(self, beta: float = 1.0, chunk: int = 4096) -> float:
+        """log Z by enumerating the 2^H Bernoulli hidden configurations, the visible sites summed out exactly:
+        log Z = logsumexp_h [beta c.h + sum_i log sum_a exp(beta (b_i(a) + W_i(a).h))]."""
+        if self.hidden_configurations() is None:
+            raise ConfigError(f"{self.hidden.kind} hidden units cannot be enumerated")
+        w, vb = self.visible.potts_form(self.weights.double(), self.visible_bias.double())
+        bits = torch.arange(self.n_hidden, device=self.device)
+        parts = []
+        for start in range(0, 2**self.n_hidden, chunk):
+            codes = torch.arange(start, min(start + chunk, 2**self.n_hidden), device=self.device)
+            h = ((codes[:, None] >> bits) & 1).double()
+            site = torch.logsumexp(beta * (vb + torch.einsum("iam,nm->nia", w, h)), dim=2).sum(1)
+            parts.append(torch.logsumexp(beta * (h @ self.hidden_bias.double()) + site, 0))
+        return float(torch.logsumexp(torch.stack(parts), 0))
 
     # ---- the model contract (see seqebm.models.base)
     @torch.no_grad()

@@ -76,6 +76,10 @@ class VisibleLayer(ABC):
         """(N, width) rows whose products with p(h | v) give the weight statistics."""
 
     @abstractmethod
+    def bias_from_site_fields(self, fields: torch.Tensor) -> torch.Tensor:
+        """The visible bias that adds (L, q) site ``fields`` to log p(v) (up to a constant)."""
+
+    @abstractmethod
     def potts_form(self, weights: torch.Tensor, visible_bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Weights (L, q, H) and bias (L, q) in the one-hot form of every visible type."""
 
@@ -115,6 +119,9 @@ class BernoulliVisible(VisibleLayer):
     def flat(self, v: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         return v
 
+    def bias_from_site_fields(self, fields: torch.Tensor) -> torch.Tensor:
+        return fields[:, 1] - fields[:, 0]
+
     def potts_form(self, weights: torch.Tensor, visible_bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         w = torch.stack([torch.zeros_like(weights), weights], dim=1)  # state 1 carries W, state 0 zero
         return w, torch.stack([torch.zeros_like(visible_bias), visible_bias], dim=1)
@@ -149,6 +156,9 @@ class PottsVisible(VisibleLayer):
 
     def flat(self, v: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         return one_hot(v, self.q, dtype).reshape(v.shape[0], -1)
+
+    def bias_from_site_fields(self, fields: torch.Tensor) -> torch.Tensor:
+        return fields
 
     def potts_form(self, weights: torch.Tensor, visible_bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return weights, visible_bias

@@ -105,6 +105,14 @@ class TrainConfig:
     auto_mixing_budget: int = option(128, "--sampler auto: switch the eq chains to ptt when Gibbs needs more sweeps than "
                                      "this to mix.", positive_int, dynamics=True)
     loglik_every: int = option(10, "Tempering: updates between estimates of log Z and the log-likelihood.", positive_int)
+    ais: bool | None = option(None, "Without a tempering ladder: estimate log Z and the train/test log-likelihood by "
+                              "annealed importance sampling every ais_every updates and at the end, recorded in the "
+                              "model file for seqebm score (default: on when test data are given).", boolean, nullable=True)
+    ais_every: int = option(100, "AIS: updates between estimates.", positive_int)
+    ais_chains: int = option(500, "AIS: chains (each an importance weight).", positive_int)
+    ais_temperatures: int = option(1000, "AIS: intermediate distributions from the independent-site model.", positive_int)
+    test_fraction: float = option(0.0, "Hold out this fraction of the sequences (drawn with --seed) as test data, "
+                                  "when --test is not given.", interval(0, 1, True, False), dynamics=True)
     k: int = option(10, "Gibbs steps per update (eq: the starting value).", positive_int, dynamics=True)
     n_chains: int | None = option(None, "Number of chains (default: the smallest of 5,000 / 10,000 / 20,000 whose Pearson "
                                   "ceiling clears the target).", positive_int, ("--chains",), dynamics=True, nullable=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import torch
 
+from seqebm.errors import InputError
 from seqebm.io.dataset import SequenceDataset
 from seqebm.stats.compare import CorrelationTarget, pearson_ceiling
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
@@ -96,3 +98,14 @@ def choose_chains(states: torch.Tensor, q: int, weights: torch.Tensor, target: C
             f"use more chains or a lower target"
         )
     return choices[-1], ceiling
+
+
+def held_out_split(dataset: SequenceDataset, fraction: float, seed: int) -> tuple[SequenceDataset, SequenceDataset]:
+    """(training, test) parts of ``dataset``: a random ``fraction`` of the sequences (at least one, fewer than all)
+    held out, the same for the same seed (so a resumed run holds out the same ones)."""
+    n = dataset.n_sequences
+    n_test = min(max(1, round(fraction * n)), n - 2)
+    if n_test < 1:
+        raise InputError(f"{n} sequences are too few to hold out a test fraction", path=dataset.source or None)
+    order = np.random.default_rng(seed).permutation(n)
+    return dataset.subset(np.sort(order[n_test:])), dataset.subset(np.sort(order[:n_test]))

@@ -17,11 +17,12 @@ from seqebm.fileio import atomic_write
 from seqebm.models.base import EnergyModel
 from seqebm.models.files import load_model, read_metadata, save_model
 from seqebm.models.record import RunRecord
-from seqebm.training.diagnostics import SAMPLER_COLUMNS
+from seqebm.training.diagnostics import LOG_Z_ERROR, SAMPLER_COLUMNS
 
 # the first seven are the columns of 0.1 logs; the sampler's (rungs, swap rate, log-likelihood ...) follow
 LOG_COLUMNS = ["update", "seconds", "pearson", "slope", "mixing_time", "sweeps", "log_grad_norm", *SAMPLER_COLUMNS,
-               "density", "lr"]  # density: fraction of coupled pairs a (sparse) Potts model keeps; lr: the step's rate
+               "density", "lr", LOG_Z_ERROR]  # density: fraction of coupled pairs a (sparse) Potts model keeps; lr: the
+# step's rate
 CHECKPOINT = "checkpoint.npz"
 
 

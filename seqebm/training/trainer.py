@@ -28,8 +28,9 @@ from seqebm.models.record import RunRecord
 from seqebm.training.config import TrainConfig, option_names
 from seqebm.sampling.state import ChainState
 from seqebm.training.curves import plot_tempering, plot_training_curve
+from seqebm.training.data import held_out_split
 from seqebm.training.decimation import above_target, decimate_, updates_since_step
-from seqebm.training.diagnostics import reduce_info, sampler_row
+from seqebm.training.diagnostics import final_log_partition, reduce_info, sampler_row
 from seqebm.training.parallel import Communicator, combine
 from seqebm.training.persistence import (
     CHECKPOINT, append_log_row, checkpoint_record, log_frame, read_checkpoint, remove_stale_temporaries, write_checkpoint, write_log,
@@ -106,7 +107,8 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def fit(self, dataset: SequenceDataset, resume: bool = False, test: SequenceDataset | None = None) -> TrainingResult:
         """Train on ``dataset``; ``resume=True`` continues from ``out_dir/checkpoint.npz`` exactly. ``test``: held-out
-        sequences whose log-likelihood is logged where the sampler estimates log Z (tempering)."""
+        sequences (else the ``test_fraction`` held out of ``dataset``) whose log-likelihood is logged with log Z
+        (from a tempering ladder, else by AIS; see :mod:`.diagnostics`)."""
         self._stop_signal = None  # per-fit state: a previous fit's signal must not stop this one
         if test is not None and (test.length, test.q) != (dataset.length, dataset.q):
             raise InputError(f"test data are L={test.length}, q={test.q}; the training data L={dataset.length}, q={dataset.q}",
@@ -117,6 +119,8 @@ class Trainer:
         device = resolve_device(self.config.device)
         checkpoint = read_checkpoint(self.out_dir, device) if resume else None
         cfg = self._resolved(dataset, checkpoint)
+        if test is None and cfg.test_fraction > 0:
+            dataset, self._test = held_out_split(dataset, cfg.test_fraction, cfg.seed)
         run = begin(dataset, cfg, self.comm, device, self.warn, checkpoint)
         self._last_good = run.state.update
         if resume and self._writes:
@@ -260,10 +264,8 @@ class Trainer:
         state.seconds = time.perf_counter() - clock
         state.stopped_because = stopped
         run.regime.finish(run)
-        log_z = run.sampler.log_partition(run.model, run.blocks, run.comm.all_reduce_)
-        if log_z is not None:  # kept with the model: scoring turns energies into log-likelihoods with it
-            state.log_partition = {"value": log_z, "method": f"{run.sampler.name} ladder (Bennett acceptance ratio)",
-                                   "update": state.update, "beta": run.config.beta}
+        # kept with the model: scoring turns energies into log-likelihoods with it
+        state.log_partition = final_log_partition(run, self._test) or state.log_partition
         record = run.record()
         record.sampling = run.regime.sampling_defaults(run)
         model.metadata.update(record.to_metadata())
