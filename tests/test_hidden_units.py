@@ -5,6 +5,8 @@ is almost never on), very positive ones, beta != 1, and dReLU units with a gap (
 """
 import math
 
+import pandas as pd
+
 import pytest
 import torch
 
@@ -239,3 +241,39 @@ def test_projection_fixes_the_scale_gauge_without_changing_the_model(kind):
     assert float((after - before).max() - (after - before).min()) < 1e-9
     units = model.hidden
     torch.testing.assert_close(units._gauge_curvature(model._unit_parameters()), torch.ones(model.n_hidden, dtype=torch.float64))
+
+
+def test_unit_table_ranks_units_and_finds_the_sites_they_carry(tmp_path):
+    """A planted RBM: unit 1 couples two sites strongly (a 'contact' unit), unit 0 spreads weakly over all sites.
+    The table ranks unit 1 first, with sparsity 2/L and those two sites; the CLI writes logos and histograms."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from seqebm.analysis.hidden_units import unit_table
+    from seqebm.io.writers import write_fasta
+
+    length, q = 10, 4
+    weights = torch.zeros(length, q, 2)
+    weights[:, :, 0] = 0.3 * torch.tensor([1.0, -1.0, 0.5, -0.5])  # zero-sum at every site: all sites alike
+    weights[2, :, 1] = torch.tensor([3.0, -1.0, -1.0, -1.0])
+    weights[7, :, 1] = torch.tensor([3.0, -1.0, -1.0, -1.0])
+    model = RBM(weights, torch.zeros(length, q), torch.tensor([0.0, -3.0]), alphabet="ACDE", hidden="drelu",
+                gamma_plus=torch.ones(2), gamma_minus=torch.ones(2), delta=torch.zeros(2))
+    states = sample(model, 300, 20, seed=0)
+    write_fasta(tmp_path / "d.fasta", states.numpy(), model.alphabet, [f"s{i}" for i in range(300)])
+    from seqebm.io.load import load_dataset
+    table = unit_table(model, load_dataset(tmp_path / "d.fasta", alphabet="ACDE"))
+    assert list(table["unit"]) == [1, 0]
+    assert table.loc[0, "sparsity"] == pytest.approx(2 / length)
+    assert table.loc[1, "sparsity"] == pytest.approx(1.0)
+    assert table.loc[0, "top_sites"] == "3 8"
+    save_model(model, tmp_path / "m.npz")
+    result = CliRunner().invoke(app, ["analyze", "--model", str(tmp_path / "m.npz"), "--data", str(tmp_path / "d.fasta"),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "hidden_units.png").stat().st_size > 10_000
+    written = pd.read_csv(tmp_path / "out" / "hidden_units.csv")
+    assert list(written["unit"]) == [1, 0] and {"input_mean", "input_std", "active_fraction"} <= set(written.columns)
+    # without samples a Potts model has nothing to analyse: a clear error, not a traceback
+    result = CliRunner().invoke(app, ["analyze", "--data", str(tmp_path / "d.fasta"), "--out", str(tmp_path / "o2")])
+    assert result.exit_code != 0 and "RBM" in result.output

@@ -10,6 +10,7 @@ import torch
 
 from seqebm.analysis.contacts import contact_scores, plot_contact_map, plot_ppv
 from seqebm.analysis.couplings import contact_precision, read_distance_map
+from seqebm.analysis.hidden_units import write_unit_report
 from seqebm.analysis.labels import clustering_ari, nearest_neighbours, label_proportions, plot_label_proportions, transfer_labels
 from seqebm.analysis.pca import fit_pca, pca_frame, plot_pca
 from seqebm.analysis.quality import adversarial_accuracy, gzip_entropy_ratio, nearest_training_distance, spectrum_score
@@ -51,6 +52,9 @@ def analyze(
     _quality_section(sets, out, gen, summary, figures)
     if model is not None:
         _model_section(sets, model, distances, out, summary, figures)
+    if model is not None and model.kind == "rbm":
+        column = label_column or (best_label_column(data.labels) if data.labels is not None else None)
+        figures["hidden_units"] = write_unit_report(model, out, data, column)["figure"].name
     pd.Series(summary, name="value").to_csv(out / "summary.csv", header=True)
     _write_report(out / "report.md", summary, figures, stats)
     return summary
@@ -84,7 +88,7 @@ def _pca_and_labels_section(sets: _Sets, out: Path, label_column: str | None, se
     pca = fit_pca(sets.x_data, q, sets.w_data, n_components=3)
     labels_data = labels_samples = None
     if label_column is None and data.labels is not None:
-        label_column = _best_label_column(data.labels)
+        label_column = best_label_column(data.labels)
     if label_column is not None:
         if data.labels is None or label_column not in data.labels.columns:
             raise ConfigError(f"no label column {label_column!r} in the data labels")
@@ -146,7 +150,7 @@ def nearest_neighbours_within(x: torch.Tensor, q: int) -> np.ndarray:
     return nearest_neighbours(x, x, q, exclude_self=True)[1][:, 0].cpu().numpy()
 
 
-def _best_label_column(labels: pd.DataFrame) -> str | None:
+def best_label_column(labels: pd.DataFrame) -> str | None:
     """The categorical column with 2..30 values and the fewest values among those (e.g. super-population)."""
     candidates = [(labels[c].nunique(), c) for c in labels.columns if 2 <= labels[c].nunique() <= 30]
     return min(candidates)[1] if candidates else None
@@ -200,7 +204,8 @@ def _write_report(path: Path, summary: dict, figures: dict, stats: pd.DataFrame)
     lines += ["", "## Statistics", "", stats.to_markdown() if _has_tabulate() else stats.to_string(), ""]
     titles = {"correlations": "Data vs generated statistics", "pca": "PCA (data axes)", "labels": "Label proportions",
               "hamming": "Novelty: Hamming distance to the nearest data sequence", "energy": "Energies",
-              "contacts": "Contact map: predicted (upper) over true (gray)", "ppv": "Contact precision"}
+              "contacts": "Contact map: predicted (upper) over true (gray)", "ppv": "Contact precision",
+              "hidden_units": "Hidden units: weight logos and inputs over the data (table: hidden_units.csv)"}
     for key, name in figures.items():
         lines += [f"## {titles.get(key, key)}", "", f"![{key}]({name})", ""]
     with atomic_write(path) as fh:
