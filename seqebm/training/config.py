@@ -46,6 +46,11 @@ def positive_int(name: str, value) -> None:
         raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
+def non_negative_int(name: str, value) -> None:
+    if not _integer_value(value) or value < 0:
+        raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
+
+
 def positive(name: str, value) -> None:
     if not (_real_value(value) and value > 0):
         raise ConfigError(f"{name} must be > 0, got {value}")
@@ -94,6 +99,8 @@ class TrainConfig:
     hidden: int = option(100, "RBM hidden units.", positive_int, dynamics=True)
     hidden_type: str = option("bernoulli", f"RBM hidden-unit type: {', '.join(HIDDEN_UNITS)}.", choice(HIDDEN_UNITS),
                               dynamics=True)
+    low_rank: int = option(0, "RBM: start from the Hopfield-Potts model of the data's first N principal directions (mean "
+                           "field, in the first N hidden units); 0: small random weights.", non_negative_int, dynamics=True)
     regime: str = option("rdm", "rdm (out of equilibrium, fast generator), cd, pcd, or eq (equilibrium).",
                          choice(REGIMES), dynamics=True)
     sampler: str = option("auto", "Markov chain sampler: gibbs, pt (tempering in temperature), ptt (parallel trajectory "
@@ -190,6 +197,9 @@ class TrainConfig:
         self.validate()
         model = self.model or default_model(data_kind or "msa", data_length or 0)
         persistent = REGIMES[self.regime].persistent
+        if self.low_rank and model != "rbm":
+            raise ConfigError("--low-rank starts an RBM's hidden units from the data's principal directions: use it "
+                              "with --model rbm")
         if self.target_density is not None and (model != "potts" or self.target_pearson is None):
             raise ConfigError("--target-density decimates the couplings of a Potts model between visits of the Pearson "
                               "target: use it with --model potts and a --target")

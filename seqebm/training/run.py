@@ -19,6 +19,7 @@ from seqebm.io.reference import reference_rows
 from seqebm.memory import check_memory
 from seqebm.models.base import EnergyModel
 from seqebm.models.record import DataRecord, RunRecord, TrainingState
+from seqebm.models.lowrank import low_rank_start_
 from seqebm.models.registry import model_class
 from seqebm.rng import RandomStream
 from seqebm.sampling.init import init_chains
@@ -163,6 +164,8 @@ def begin(dataset: SequenceDataset, cfg: TrainConfig, comm: Communicator, device
         raise ConfigError(f"{n_chains} chains cannot be split into {n_blocks} equal blocks; pass n_chains")
     per_block = n_chains // n_blocks
     model = cls.initial(dataset.length, dataset.q, dataset.alphabet, data.single, shared, cfg.hidden, cfg.hidden_type)
+    if cfg.low_rank:
+        low_rank_start_(model, data.single, data.pair, cfg.low_rank)
     chains = [sampler.init(model, init_chains(per_block, dataset.length, dataset.q, cfg.init, s, w, None, stream.generator, device),
                            stream) for (s, w), stream in zip(data.shards, streams)]
     state = TrainingState(sweeps=cfg.k, pearson_ceiling=ceiling)
