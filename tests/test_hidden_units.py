@@ -175,7 +175,7 @@ def test_gibbs_reproduces_marginals_of_enumeration(kind, q):
 @pytest.mark.parametrize("kind", CONTINUOUS)
 def test_gradient_is_the_derivative_of_the_exact_log_likelihood(kind):
     """Data minus model statistics (model statistics by enumeration) against finite differences of the mean
-    log-likelihood, for every parameter tensor including the unit's own."""
+    log-likelihood, for every parameter tensor including the unit's own; the scale gauge is flat and not trained."""
     model = small_rbm(kind, 3, seed=1)
     states = all_states(model.length, model.q)
     data = states[torch.randperm(states.shape[0], generator=torch.Generator().manual_seed(0))[:30]]
@@ -184,7 +184,21 @@ def test_gradient_is_the_derivative_of_the_exact_log_likelihood(kind):
         return float(m.log_weight(data).mean() - torch.logsumexp(m.log_weight(states), 0))
 
     p = torch.softmax(model.log_weight(states), 0)
-    grad = model.gradient(model.statistics(data), model.statistics(states, weights=p), centered=False)
+    data_stats, model_stats = model.statistics(data), model.statistics(states, weights=p)
+    raw = {name: data_stats[name] - model_stats[name] for name in model.parameter_names}  # dL/d(theta)
+    grad = model.gradient(data_stats, model_stats, centered=False)
+    # the likelihood is flat along the scale gauge: sum over parameters of theta dL/dtheta (curvatures counted twice)
+    # vanishes unit by unit; the gradient used for training has no component along it
+    along = (model.weights * raw["weights"]).sum(0).sum(0) + model.hidden_bias * raw["hidden_bias"]
+    for name in HIDDEN_UNITS[kind].extra_parameters:
+        along = along + (2 if name.startswith("gamma") else 1) * getattr(model, name) * raw[name]
+    torch.testing.assert_close(along, torch.zeros_like(along), atol=1e-9, rtol=0)
+    if kind == "drelu":
+        normal = torch.stack([model.gamma_plus**-2, model.gamma_minus**-2])
+        assert float(((torch.stack([grad["gamma_plus"], grad["gamma_minus"]]) * normal).sum(0)).abs().max()) < 1e-12
+    else:
+        assert float(grad["gamma"].abs().max()) == 0.0
+    grad = {**grad, **{name: raw[name] for name in HIDDEN_UNITS[kind].extra_parameters}}
     eps = 1e-5
     for name in model.parameter_names:
         tensor = getattr(model, name)

@@ -77,6 +77,11 @@ class HiddenUnits(ABC):
         """sum_mu U_mu(h_mu) beyond the linear term for (N, H) hidden states: (N,) (inf outside the support)."""
         return torch.zeros(hidden.shape[0], dtype=hidden.dtype, device=hidden.device)
 
+    def gauge_free_gradient(self, gradient: dict[str, torch.Tensor], params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The gradient of the unit parameters with its component along the scale gauge removed (see
+        :meth:`project_`); as given for units without one."""
+        return gradient
+
     def project_(self, params: dict[str, torch.Tensor]) -> torch.Tensor | None:
         """Restore the parameters' constraints in place; for units with a scale gauge, return the (H,) factors a
         by which h is to be rescaled (h' = a h: the unit's parameters are rescaled here, the caller divides the
@@ -115,8 +120,10 @@ class _ContinuousHidden(HiddenUnits):
     def project_(self, params):
         """The marginal over v is unchanged by h' = a h (weights, c and delta divided by a, curvatures by a^2): this
         gauge is fixed at a unit curvature (gamma = 1; for dReLU the harmonic mean of gamma_plus and gamma_minus, as
-        in Tubiana et al.'s parametrisation), so that steps cannot drift along it; then each curvature is kept
-        >= GAMMA_MIN (for dReLU units this bounds their asymmetry)."""
+        in Tubiana et al.'s parametrisation). The gradient never moves along it (:meth:`gauge_free_gradient`; were
+        the curvature trained and then rescaled back, its step would be added to the weights' own scale step, and
+        the weights would grow without bound); this rescaling only removes the second-order drift of a finite step.
+        Then each curvature is kept >= GAMMA_MIN (for dReLU units this bounds their asymmetry)."""
         scale = torch.sqrt(self._gauge_curvature(params)).clamp_min(1e-6)
         for name, value in params.items():
             value.div_(scale * scale if name in self.curvatures else scale)
@@ -126,6 +133,10 @@ class _ContinuousHidden(HiddenUnits):
 
     def _gauge_curvature(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
         return params["gamma"].clamp_min(GAMMA_MIN)
+
+    def gauge_free_gradient(self, gradient, params):
+        """The curvature is the gauge itself: it is not trained (the scale is learnt by the weights)."""
+        return {**gradient, "gamma": torch.zeros_like(gradient["gamma"])}
 
     def mean(self, field, params, beta=1.0):
         return self._moments(field.double(), params, beta)[0].to(field.dtype)
@@ -209,6 +220,14 @@ class DReLUHidden(_ContinuousHidden):
 
     def _gauge_curvature(self, params):
         return 2 / (1 / params["gamma_plus"].clamp_min(GAMMA_MIN) + 1 / params["gamma_minus"].clamp_min(GAMMA_MIN))
+
+    def gauge_free_gradient(self, gradient, params):
+        """Only the asymmetry of the curvatures is trained: their gradient is projected on the direction that keeps
+        the harmonic mean (the gauge) fixed, orthogonal to (1 / gamma_plus^2, 1 / gamma_minus^2)."""
+        normal = torch.stack([params["gamma_plus"].clamp_min(GAMMA_MIN) ** -2, params["gamma_minus"].clamp_min(GAMMA_MIN) ** -2])
+        step = torch.stack([gradient["gamma_plus"], gradient["gamma_minus"]])
+        step = step - normal * (step * normal).sum(0) / (normal * normal).sum(0)
+        return {**gradient, "gamma_plus": step[0], "gamma_minus": step[1]}
 
     def _halves(self, x: torch.Tensor, params: dict, beta: float) -> tuple[HalfGaussian, HalfGaussian]:
         """The h > 0 half and the half of g = -h > 0."""

@@ -238,7 +238,8 @@ class RBM(EnergyModel):
             dw = dw - l2 * self.weights
         if l1:
             dw = dw - l1 * torch.sign(self.weights)
-        units = {name: data[name] - chains[name] for name in self.hidden.extra_parameters}
+        units = self.hidden.gauge_free_gradient({name: data[name] - chains[name] for name in self.hidden.extra_parameters},
+                                                self._unit_parameters())
         return {"weights": dw, "visible_bias": dv, "hidden_bias": dh, **units}
 
     def pairwise_model(self, states: torch.Tensor | None = None) -> Potts:
