@@ -100,3 +100,17 @@ def test_events_include_sweep_and_ladder_changes_but_not_missing_columns():
     assert not _changed({"sweeps": 10, "rungs": nan}, {"sweeps": 10, "rungs": nan}, "sweeps", "rungs")
     assert _changed({"sweeps": 10, "rungs": 2.0}, {"sweeps": 10, "rungs": 4.0}, "sweeps", "rungs")
     assert _changed({"sweeps": 10, "rungs": nan}, {"sweeps": 32, "rungs": nan}, "sweeps", "rungs")
+
+
+def test_a_ladder_that_grows_every_update_halves_the_rate_although_each_rung_is_an_event():
+    """Tempering: a rung added at each of 4 updates means each step moves the model beyond the swap target. The
+    other rules restart their window at every new rung (the chains changed); this one reads the rows since the
+    last rate change, so it sees the growth."""
+    rows = [{**row, "rungs": rungs} for row, rungs in zip(rows_of([0.5, 0.9, 0.6, 0.95, 0.7, 0.97]), [3, 3, 4, 5, 6, 8])]
+    change = next_step_size(rows, 5, 0.05, [])  # the last rung came at update 6: the usual window is empty
+    assert change.lr == pytest.approx(0.025) and "ladder grew" in change.reason and "8 rungs" in change.reason
+    # three growing updates, or growth before the last rate change, are not enough
+    assert next_step_size(rows[:5], 4, 0.05, []) is None
+    assert next_step_size(rows, 5, 0.05, [{"update": 3, "lr": 0.025, "reason": "ladder"}]) is None
+    steady = [{**row, "rungs": 6} for row in rows]
+    assert next_step_size(steady, 0, 0.05, []) is None

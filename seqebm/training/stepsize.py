@@ -11,6 +11,10 @@ and resume it with a smaller learning rate; this module does that from the log r
 - **falling**: the Pearson falls steadily (a trend, not noise) by more than ``3 * SWING``;
 - **growing gradient**: the gradient norm grows by more than a factor 2 while the Pearson falls (near convergence
   the gradient is noise, and its norm wanders while the Pearson stays put);
+- **ladder outrun** (tempering): the ladder gained a rung at each of the last ``LADDER_WINDOW`` updates, i.e. every
+  step moved the model further than neighbouring rungs may differ (the swap target): the ladder then grows without
+  bound and its slowest pairs stop swapping. Read over the rows since the last learning-rate change, since the rung
+  additions themselves are the symptom (for the other rules a new rung is an event that restarts the window);
 
 each halves the learning rate. After ``RESTORE_WINDOW`` smooth updates (steady rise, no swing) it grows by
 sqrt(2) again, up to the learning rate given, but never back to a rate at which a swing was seen. Every change is a
@@ -32,6 +36,7 @@ SWING = 0.01  # mean |change| of the Pearson per measurement above which swings 
 SLOPE_SWING = 0.2  # the same for the slope of the correlation regression, relative to its level (a noisier measure)
 DOWN, UP = 0.5, math.sqrt(2.0)
 MIN_SCALE = 1.0 / 256  # the rate never goes below the given rate times this
+LADDER_WINDOW = 4  # consecutive updates that each add a tempering rung
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,15 @@ def diagnose(rows: list[dict]) -> str | None:
     return None
 
 
+def ladder_outrun(rows: list[dict]) -> str | None:
+    """Whether each of the last LADDER_WINDOW rows added a tempering rung (rows since the last rate change)."""
+    rungs = _finite(rows, "rungs")[-(LADDER_WINDOW + 1):]
+    if len(rungs) == LADDER_WINDOW + 1 and all(b > a for a, b in zip(rungs, rungs[1:])):
+        return (f"the tempering ladder grew at each of the last {LADDER_WINDOW} updates (to {int(rungs[-1])} rungs): "
+                f"each step moves the model further than the ladder can follow")
+    return None
+
+
 def smooth(rows: list[dict]) -> bool:
     """A steady rise of the Pearson over the last RESTORE_WINDOW rows, without swings."""
     pearson = _finite(rows[-RESTORE_WINDOW:], "pearson")
@@ -127,7 +141,8 @@ def next_step_size(rows: list[dict], since: int, base_lr: float, lr_changes: lis
     chains measure; ``base_lr``: the rate given (the most the controller restores)."""
     lr = current_lr(base_lr, lr_changes)
     fresh = settled_rows(rows, since)
-    problem = diagnose(fresh)
+    last_change = int(lr_changes[-1]["update"]) if lr_changes else 0
+    problem = diagnose(fresh) or ladder_outrun(settled_rows(rows, last_change))
     if problem is not None:
         lowered = lr * DOWN
         if lowered < base_lr * MIN_SCALE * (1 - 1e-9):
