@@ -23,6 +23,7 @@ BUNDLED = {
     "pf00014": "protein_PF00014_kunitz/PF00014_mgap6.fasta.gz",
     "pf00014_distances": "protein_PF00014_kunitz/PF00014_struct.dat.gz",
     "pf00072": "protein_PF00072_response_regulator/PF00072_train0.6.fasta.gz",
+    "pf00072_test": "protein_PF00072_response_regulator/PF00072_test0.4.fasta.gz",
     "pf00072_distances": "protein_PF00072_response_regulator/PF00072_struct.dat.gz",
 }
 # the folders the `seqebm bench` reproductions read: installed with the package (see setup.py)
