@@ -73,6 +73,11 @@ class HiddenUnits(ABC):
         """Weighted averages of -dU/d(theta) for each extra parameter theta (gradient statistics): (H,) each."""
         return {}
 
+    def mean_and_statistics(self, field: torch.Tensor, params: dict[str, torch.Tensor],
+                            weights: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """(:meth:`mean`, :meth:`parameter_statistics`) in one pass where the unit type shares their work."""
+        return self.mean(field, params), self.parameter_statistics(field, params, weights)
+
     def potential(self, hidden: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
         """sum_mu U_mu(h_mu) beyond the linear term for (N, H) hidden states: (N,) (inf outside the support)."""
         return torch.zeros(hidden.shape[0], dtype=hidden.dtype, device=hidden.device)
@@ -148,12 +153,16 @@ class _ContinuousHidden(HiddenUnits):
         raise NotImplementedError
 
     def parameter_statistics(self, field, params, weights):
-        mean, var = self._moments(field.double(), params, 1.0)
-        return {name: (weights.double() @ value).to(field.dtype) for name, value in self._unit_statistics(field.double(), params, mean, var).items()}
+        return self.mean_and_statistics(field, params, weights)[1]
 
-    def _unit_statistics(self, x, params, mean, var) -> dict[str, torch.Tensor]:
-        """-dU/d(theta) averaged over p(h | x) at beta = 1: (N, H) each."""
-        return {"gamma": -0.5 * (var + mean * mean)}
+    def mean_and_statistics(self, field, params, weights):
+        mean, per_row = self._mean_and_unit_statistics(field.double(), params)
+        return mean.to(field.dtype), {name: (weights.double() @ value).to(field.dtype) for name, value in per_row.items()}
+
+    def _mean_and_unit_statistics(self, x: torch.Tensor, params: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """E[h | x] and -dU/d(theta) averaged over p(h | x), at beta = 1: (N, H) each."""
+        mean, var = self._moments(x, params, 1.0)
+        return mean, {"gamma": -0.5 * (var + mean * mean)}
 
 
 def _double(params: dict[str, torch.Tensor], name: str) -> torch.Tensor:
@@ -252,13 +261,13 @@ class DReLUHidden(_ContinuousHidden):
         second = p_plus * (v_plus + m_plus * m_plus) + p_minus * (v_minus + m_minus * m_minus)
         return mean, (second - mean * mean).clamp_min(0)
 
-    def parameter_statistics(self, field, params, weights):
-        p_plus, m_plus, v_plus, m_minus, v_minus = self._side_moments(field.double(), params, 1.0)
+    def _mean_and_unit_statistics(self, x, params):
+        p_plus, m_plus, v_plus, m_minus, v_minus = self._side_moments(x, params, 1.0)
         p_minus = 1 - p_plus
         stats = {"gamma_plus": -0.5 * p_plus * (v_plus + m_plus * m_plus),
                  "gamma_minus": -0.5 * p_minus * (v_minus + m_minus * m_minus),
                  "delta": -(p_plus * m_plus + p_minus * m_minus)}
-        return {name: (weights.double() @ value).to(field.dtype) for name, value in stats.items()}
+        return p_plus * m_plus - p_minus * m_minus, stats
 
     def sample_(self, field, params, uniforms, beta=1.0):
         plus, minus = self._halves(field.double(), params, beta)

@@ -208,15 +208,18 @@ class RBM(EnergyModel):
         unit_stats: dict[str, torch.Tensor] = {}
         for start in range(0, v.shape[0], chunk_size):  # one-hot and E[h|v] of a chunk of rows at a time
             block, wb = v[start : start + chunk_size], w[start : start + chunk_size]
-            ph = self.hidden_probabilities(block) if hidden is None else hidden[start : start + chunk_size]
+            if hidden is None:  # E[h | v] and the unit-parameter statistics share their work
+                ph, block_stats = self.hidden.mean_and_statistics(self._hidden_field(block, 1.0), params, wb)
+            else:
+                ph = hidden[start : start + chunk_size]
+                block_stats = self.hidden.parameter_statistics(self._hidden_field(block, 1.0), params, wb) if params else {}
             vf = self.visible.flat(block, self.dtype)
             wh = ph * wb[:, None]
             v_mean += wb @ vf
             h_mean += wh.sum(0)
             vh.addmm_(vf.T, wh)
-            if params:
-                for name, value in self.hidden.parameter_statistics(self._hidden_field(block, 1.0), params, wb).items():
-                    unit_stats[name] = unit_stats[name] + value if name in unit_stats else value
+            for name, value in block_stats.items():
+                unit_stats[name] = unit_stats[name] + value if name in unit_stats else value
         stats = {"visible_bias": v_mean.reshape(self.visible.bias_shape), "hidden_bias": h_mean,
                  "weights": vh.reshape(self.weights.shape)}
         return {**stats, **unit_stats}
