@@ -226,14 +226,15 @@ class RBM(EnergyModel):
 
     def gradient(self, data: dict[str, torch.Tensor], chains: dict[str, torch.Tensor], l1: float = 0.0,
                  l2: float = 0.0, centered: bool = True) -> dict[str, torch.Tensor]:
-        """Likelihood gradient; ``centered`` uses the data means as offsets (Melchior et al. 2016):
+        """Likelihood gradient; ``centered`` uses the data means as offsets (Melchior et al. 2016; the hidden offset only
+        for unit types that are centred, see :attr:`HiddenUnits.centred`):
         dW = d<vh> - v_bar d<h> - d<v> h_bar, d(vbias) = d<v> - dW h_bar, d(hbias) = d<h> - v_bar . dW."""
         dv = data["visible_bias"] - chains["visible_bias"]
         dh = data["hidden_bias"] - chains["hidden_bias"]
         dw = data["weights"] - chains["weights"]
         if centered:
             v_bar = data["visible_bias"]
-            h_bar = data["hidden_bias"]
+            h_bar = data["hidden_bias"] if self.hidden.centred else torch.zeros_like(data["hidden_bias"])
             dw = dw - v_bar.unsqueeze(-1) * dh - dv.unsqueeze(-1) * h_bar
             dv = dv - dw @ h_bar
             dh = dh - (v_bar.unsqueeze(-1) * dw).reshape(-1, self.n_hidden).sum(0)
