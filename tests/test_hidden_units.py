@@ -291,3 +291,20 @@ def test_unit_table_ranks_units_and_finds_the_sites_they_carry(tmp_path):
     # without samples a Potts model has nothing to analyse: a clear error, not a traceback
     result = CliRunner().invoke(app, ["analyze", "--data", str(tmp_path / "d.fasta"), "--out", str(tmp_path / "o2")])
     assert result.exit_code != 0 and "RBM" in result.output
+
+
+@pytest.mark.parametrize("kind", list(HIDDEN_UNITS))
+def test_centred_gradient_offsets_unbounded_units_by_nothing(kind):
+    """Bernoulli units are centred on their data mean h_bar; continuous units only through the visible offsets (their
+    h_bar grows with the weights and made persistent training blow up)."""
+    model = small_rbm(kind, 3) if kind != "bernoulli" else RBM.random(4, 2, q=3, dtype=torch.float64)
+    states = all_states(model.length, model.q)
+    data, chains = model.statistics(states[:40]), model.statistics(states[40:90])
+    plain = model.gradient(data, chains, centered=False)
+    centred = model.gradient(data, chains, centered=True)
+    v_bar = data["visible_bias"]
+    h_bar = data["hidden_bias"] if kind == "bernoulli" else torch.zeros_like(data["hidden_bias"])
+    dw = plain["weights"] - v_bar[..., None] * plain["hidden_bias"] - plain["visible_bias"][..., None] * h_bar
+    torch.testing.assert_close(centred["weights"], dw)
+    torch.testing.assert_close(centred["visible_bias"], plain["visible_bias"] - dw @ h_bar)
+    torch.testing.assert_close(centred["hidden_bias"], plain["hidden_bias"] - (v_bar[..., None] * dw).reshape(-1, model.n_hidden).sum(0))
