@@ -109,6 +109,9 @@ def test_training_logs_train_and_test_log_likelihood_by_ais_and_scoring_uses_it(
     # the model learnt at some point (persistent chains on two mirror-image clusters lose the balance of the modes
     # later on, for every unit type: the log shows it): best test log-likelihood 2 nats above the uniform model's
     assert float(scored["loglik_test"].max()) > -12 * math.log(2) + 2
+    # the training curve shows the log-likelihood beside the Pearson (two panels)
+    from PIL import Image
+    assert Image.open(tmp_path / "training_curve.png").size[0] > 1000
     # 2^3 hidden states: scoring enumerates exactly (an RBM too wide to enumerate uses the AIS record, below)
     assert known_log_partition(model).method == "exact enumeration"
 
