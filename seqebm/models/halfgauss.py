@@ -39,8 +39,8 @@ def _only_where(mask: torch.Tensor, values: torch.Tensor, function, fill: float)
 def log_ndtr(z: torch.Tensor) -> torch.Tensor:
     """log Phi(z) for float64 z: log(erfc(-z / sqrt 2) / 2) (log1p(-erfc(z / sqrt 2) / 2) above 0) down to z = -25,
     below it the asymptotic series -z^2/2 - log(-z) - log(2 pi)/2 + log(1 - 1/z^2 + 3/z^4 - 15/z^6 + 105/z^8 -
-    945/z^10) (error < 1e-11). The values of torch.special.log_ndtr at a fraction of its CPU cost (its scalar loop
-    against erfc's vectorised one): the dReLU sampler evaluates it for every unit at every step."""
+    945/z^10) (error < 1e-11). The values of torch.special.log_ndtr at about half its CPU cost (1.4 vs 2.8 ms for
+    50,000 values, one thread): the dReLU sampler evaluates it for every unit at every step."""
     half_tail = torch.special.erfc(z.abs() * (1 / _SQRT2)) * 0.5  # Phi(-|z|)
     bulk = torch.where(z < 0, torch.log(half_tail), torch.log1p(-half_tail))
     return torch.where(z > _ERFC_DOWN_TO, bulk, _only_where(z <= _ERFC_DOWN_TO, z, _log_ndtr_series, _ERFC_DOWN_TO))
