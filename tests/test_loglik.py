@@ -142,3 +142,18 @@ def test_score_estimates_an_unknown_log_z_by_ais_on_request(tmp_path, monkeypatc
     frame, note = score_file(tmp_path / "m.npz", tmp_path / "s.fasta", ais=dict(n_chains=400, n_temperatures=600, seed=0))
     assert "AIS" in note
     assert (frame["log_likelihood"] - exact_frame["log_likelihood"]).abs().max() < 0.05
+
+
+def test_the_final_estimate_reuses_the_one_made_at_the_last_update(monkeypatch):
+    """AIS at updates 5 and 10 of a 10-update run: three estimates would repeat the last one (same parameters, same
+    seed); the model file gets that estimate."""
+    import seqebm.training.diagnostics as diagnostics
+
+    calls = []
+    real = diagnostics.ais_log_partition
+    monkeypatch.setattr(diagnostics, "ais_log_partition", lambda *a, **k: calls.append(1) or real(*a, **k))
+    result = Trainer(model="rbm", hidden=3, regime="pcd", k=2, n_chains=100, max_updates=10, target_pearson=None,
+                     ais=True, ais_every=5, ais_chains=50, ais_temperatures=50, seed=0, reweight=False).fit(planted_binary_data())
+    assert len(calls) == 2
+    recorded = result.model.metadata["training_state"]["log_partition"]
+    assert recorded["update"] == 10 and recorded["value"] == pytest.approx(float(result.log["log_z"].iloc[-1]))

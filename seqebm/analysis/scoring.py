@@ -36,7 +36,7 @@ def enumerate_log_partition(model: EnergyModel, beta: float = 1.0, max_configura
     logsumexp of exp(-beta F(x))), or the 2^H hidden ones of an RBM with Bernoulli hidden units (the visible sites
     summed out exactly given h); None when both exceed ``max_configurations`` (default MAX_ENUMERATION)."""
     max_configurations = MAX_ENUMERATION if max_configurations is None else max_configurations
-    hidden = getattr(model, "hidden_configurations", lambda: None)()
+    hidden = model.hidden_configurations()
     visible_log = model.length * math.log(model.q)
     if hidden is not None and math.log(hidden) < visible_log and hidden <= max_configurations:
         return model.hidden_side_log_partition(beta)

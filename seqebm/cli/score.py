@@ -48,12 +48,12 @@ def score_file(model_file: str | Path, sequences: str | Path, beta: float = 1.0,
     if ds.length != model.length or ds.q > model.q:
         raise ShapeError(f"sequences are L={ds.length} with {ds.q} states; the model is L={model.length}, q={model.q}",
                          path=sequences)
+    states = ds.tensor(model.device)
     log_z = known_log_partition(model, beta)
     if log_z.value is None and ais is not None:
-        states = ds.tensor(model.device)
         estimate = ais_log_partition(model, site_frequencies(states, model.q, dtype=model.dtype), beta=beta, **ais)
         log_z = LogPartition(estimate.log_z, f"estimated by {estimate.describe()}")
-    frame = score_sequences(model, ds.tensor(model.device), ds.names, beta, log_z)
+    frame = score_sequences(model, states, ds.names, beta, log_z)
     note = None if log_z.method == "exact enumeration" else (
         f"log-likelihood from log Z = {log_z.value:.4f}, {log_z.method}" if log_z.value is not None else
         f"no log-likelihood column: {log_z.method}")

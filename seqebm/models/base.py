@@ -90,6 +90,11 @@ class EnergyModel(ABC):
             return self.length * math.log(self.q) + float(self.log_weight(one, 0.0)[0])
         return None
 
+    def hidden_configurations(self) -> int | None:
+        """How many configurations the hidden layer has where it can be enumerated (then ``hidden_side_log_partition``
+        sums over them), else None (no hidden layer, or continuous units)."""
+        return None
+
     def condition(self, sites: torch.Tensor, values: torch.Tensor) -> "EnergyModel":
         """The model of the other sites given x[sites] = values (clamped): same kind, the free sites in their order,
         log weights equal to the full model's up to a constant at every beta, so any sampler samples the conditional
@@ -97,8 +102,9 @@ class EnergyModel(ABC):
         raise NotImplementedError(f"{type(self).__name__} cannot be conditioned on clamped sites")
 
     def with_site_fields(self, offset: torch.Tensor) -> "EnergyModel":
-        """A copy whose energy gains -sum_i offset_i(x_i) ((L, q) ``offset``; parameters shared where unchanged): the
-        model tilted by an independent-site model, as annealed importance sampling moves between them."""
+        """A shallow copy whose energy gains -sum_i offset_i(x_i) ((L, q) ``offset``; the other parameters and the
+        metadata shared): the model tilted by an independent-site model, as annealed importance sampling moves
+        between them."""
         raise NotImplementedError(f"{type(self).__name__} has no site fields to tilt")
 
     def project_(self) -> "EnergyModel":

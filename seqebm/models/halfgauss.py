@@ -21,7 +21,7 @@ TAIL = 40.0  # beyond z < -TAIL the moments switch to their asymptotic series (e
 LOG_2PI = math.log(2 * math.pi)
 _ERFC_DOWN_TO = -25.0  # erfc(-z / sqrt 2) keeps full relative precision down to here (about 1e-138)
 _CENTRAL_ABOVE = -18.0  # log-probabilities above which erfinv(2 p - 1) keeps ~1e-9 relative precision
-_SMALLEST_UNIFORM = 2.0**-40  # a zero uniform would draw an infinite value
+SMALLEST_UNIFORM = 2.0**-40  # a zero uniform would draw an infinite value
 _SQRT2 = math.sqrt(2.0)
 
 
@@ -114,5 +114,5 @@ class HalfGaussian:
 def draw(z: torch.Tensor, scale: torch.Tensor, log_cdf: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
     """Draws of a half-Gaussian part from its z, scale s and log Phi(z), by the inverse CDF: h = s (z + Y), Y a
     standard normal above -z, with Phi(-Y) = u Phi(z)."""
-    log_p = torch.log(uniforms.clamp(_SMALLEST_UNIFORM, 1.0)).add_(log_cdf)
+    log_p = torch.log(uniforms.clamp(SMALLEST_UNIFORM, 1.0)).add_(log_cdf)
     return ndtri_exp(log_p).neg_().add_(z).mul_(scale).clamp_min_(0)

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from seqebm.errors import ConfigError
-from seqebm.models.halfgauss import LOG_2PI, HalfGaussian, draw
+from seqebm.models.halfgauss import LOG_2PI, SMALLEST_UNIFORM, HalfGaussian, draw
 from seqebm.rng import sample_bernoulli_logits
 
 GAMMA_MIN = 0.05  # floor of the curvatures: a unit's conditional variance stays below 1 / GAMMA_MIN
@@ -195,7 +195,7 @@ class GaussianHidden(_ContinuousHidden):
 
     def sample_(self, field, params, uniforms, beta=1.0):
         a = beta * _double(params, "gamma")
-        normal = torch.special.ndtri(uniforms.double().clamp(2.0**-40, 1 - 2.0**-40))
+        normal = torch.special.ndtri(uniforms.double().clamp(SMALLEST_UNIFORM, 1 - SMALLEST_UNIFORM))
         return (field.double() / a + normal * torch.rsqrt(a)).to(field.dtype)
 
     def potential(self, hidden, params):
@@ -251,30 +251,26 @@ class DReLUHidden(_ContinuousHidden):
         return (HalfGaussian(x - delta, _double(params, "gamma_plus"), beta),
                 HalfGaussian(-(x + delta), _double(params, "gamma_minus"), beta))
 
-    def _side_moments(self, x, params, beta):
-        """(p(h > 0), mean and variance of h given h > 0, mean and variance of -h given h < 0)."""
+    def _parts(self, x: torch.Tensor, params: dict, beta: float) -> tuple[torch.Tensor, ...]:
+        """(E[h], E[h^2; h > 0], E[h^2; h < 0], E[|h|]) given x: what the moments and the unit statistics are made of."""
         plus, minus = self._halves(x, params, beta)
         p_plus = torch.sigmoid(plus.log_integral() - minus.log_integral())
-        return (p_plus, *plus.moments(), *minus.moments())
+        p_minus = 1 - p_plus
+        (m_plus, v_plus), (m_minus, v_minus) = plus.moments(), minus.moments()  # of h given h > 0, of -h given h < 0
+        return (p_plus * m_plus - p_minus * m_minus, p_plus * (v_plus + m_plus * m_plus),
+                p_minus * (v_minus + m_minus * m_minus), p_plus * m_plus + p_minus * m_minus)
 
     def cumulant(self, field, params, beta=1.0):
         plus, minus = self._halves(field.double(), params, beta)
         return torch.logaddexp(plus.log_integral(), minus.log_integral()).sum(1).to(field.dtype)
 
     def _moments(self, x, params, beta):
-        p_plus, m_plus, v_plus, m_minus, v_minus = self._side_moments(x, params, beta)
-        p_minus = 1 - p_plus
-        mean = p_plus * m_plus - p_minus * m_minus
-        second = p_plus * (v_plus + m_plus * m_plus) + p_minus * (v_minus + m_minus * m_minus)
-        return mean, (second - mean * mean).clamp_min(0)
+        mean, square_plus, square_minus, _ = self._parts(x, params, beta)
+        return mean, (square_plus + square_minus - mean * mean).clamp_min(0)
 
     def _mean_and_unit_statistics(self, x, params):
-        p_plus, m_plus, v_plus, m_minus, v_minus = self._side_moments(x, params, 1.0)
-        p_minus = 1 - p_plus
-        stats = {"gamma_plus": -0.5 * p_plus * (v_plus + m_plus * m_plus),
-                 "gamma_minus": -0.5 * p_minus * (v_minus + m_minus * m_minus),
-                 "delta": -(p_plus * m_plus + p_minus * m_minus)}
-        return p_plus * m_plus - p_minus * m_minus, stats
+        mean, square_plus, square_minus, absolute = self._parts(x, params, 1.0)
+        return mean, {"gamma_plus": -0.5 * square_plus, "gamma_minus": -0.5 * square_minus, "delta": -absolute}
 
     def sample_(self, field, params, uniforms, beta=1.0):
         plus, minus = self._halves(field.double(), params, beta)
@@ -286,7 +282,7 @@ class DReLUHidden(_ContinuousHidden):
         # the uniform, rescaled to the chosen side, is again uniform on [0, 1); one inverse CDF for the chosen half
         u_side = torch.where(positive, u * torch.exp(-log_p_plus), (u - p_plus) * torch.exp(-log_p_minus))
         size = draw(torch.where(positive, plus.z, minus.z), torch.where(positive, plus.scale, minus.scale),
-                              torch.where(positive, plus.log_cdf, minus.log_cdf), u_side)
+                    torch.where(positive, plus.log_cdf, minus.log_cdf), u_side)
         return torch.where(positive, size, -size).to(field.dtype)
 
     def potential(self, hidden, params):

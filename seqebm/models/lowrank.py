@@ -30,7 +30,7 @@ def hopfield_patterns(single: torch.Tensor, pair: torch.Tensor, n_patterns: int)
     ``n_patterns`` largest eigenvalues above 1 of the data's Pearson correlation matrix, from one-site (L, q) and
     two-site (L, q, L, q) frequencies. The reference state of a site is its most frequent one."""
     length, q = single.shape
-    f1 = (1 - SMOOTHING) * single.double() + SMOOTHING / q
+    f1 = _smoothed(single)
     f2 = (1 - SMOOTHING) * pair.double() + SMOOTHING / q**2
     idx = torch.arange(length)
     f2[idx, :, idx, :] = torch.diag_embed(f1)  # a site with itself: the one-site frequencies
@@ -51,6 +51,11 @@ def hopfield_patterns(single: torch.Tensor, pair: torch.Tensor, n_patterns: int)
     patterns = torch.zeros(length * q, len(chosen), dtype=torch.float64)
     patterns[rows] = xi
     return patterns.reshape(length, q, len(chosen)), lam
+
+
+def _smoothed(single: torch.Tensor) -> torch.Tensor:
+    """One-site frequencies mixed with SMOOTHING of the uniform distribution, float64 on the CPU."""
+    return ((1 - SMOOTHING) * single.double() + SMOOTHING / single.shape[1]).cpu()
 
 
 def _block_inverse_sqrt(c: torch.Tensor, length: int, width: int) -> torch.Tensor:
@@ -74,7 +79,7 @@ def low_rank_start_(model, single: torch.Tensor, pair: torch.Tensor, n_patterns:
     weights = patterns / variance.sqrt()  # (L, q, n)
     if model.visible.kind == "bernoulli":  # state 1 carries the weight (a gauge change of the patterns)
         weights = weights - weights[:, :1]
-    f1 = ((1 - SMOOTHING) * single.double() + SMOOTHING / single.shape[1]).cpu()
+    f1 = _smoothed(single)
     mean_input = torch.einsum("ia,iam->m", f1, weights)
     # without the units' first-order term (mean activity), their i = j second-order term and the i = j part of
     # c_mu W_i (c_mu = -<I_mu>) the fields are the naive mean-field ones, log f_i(a) - sum_(j != i) J_ij f_j

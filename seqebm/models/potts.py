@@ -1,6 +1,8 @@
 """Potts model (Boltzmann machine): E(x) = -sum_i h_i(x_i) - sum_{i<j} J_ij(x_i, x_j)."""
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn.functional as F
 
@@ -210,7 +212,7 @@ class Potts(EnergyModel):
         return self._neighbour_cache[1]
 
     def with_site_fields(self, offset: torch.Tensor) -> "Potts":
-        out = self.to()  # couplings shared, not copied
+        out = copy.copy(self)  # couplings and metadata shared (AIS makes one such model per temperature)
         out.fields = self.fields + offset.to(self.fields)
         return out
 

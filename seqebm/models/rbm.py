@@ -8,6 +8,8 @@ Shapes: Potts visible: weights (L, q, H), visible_bias (L, q). Bernoulli visible
 """
 from __future__ import annotations
 
+import copy
+
 import torch
 
 from seqebm.errors import ConfigError, ShapeError
@@ -109,7 +111,7 @@ class RBM(EnergyModel):
                 - hidden @ self.hidden_bias - (self.hidden_input(v) * hidden).sum(1))
 
     def with_site_fields(self, offset: torch.Tensor) -> "RBM":
-        out = self.to()
+        out = copy.copy(self)  # weights and metadata shared (AIS makes one such model per temperature)
         out.visible_bias = self.visible_bias + self.visible.bias_from_site_fields(offset.to(self.visible_bias))
         return out
 

@@ -54,20 +54,19 @@ def ais_log_partition(model: EnergyModel, profile: torch.Tensor, n_chains: int =
         raise ConfigError(f"the AIS start profile must be ({model.length}, {model.q}), got {tuple(profile.shape)}")
     stream = RandomStream.of(stream, model.device, seed)
     start = Potts.from_profile(profile.to(model.device, model.dtype), model.alphabet, pseudocount=pseudocount, frozen=True)
-    base_fields = start.fields
-
-    def log_pi(x: torch.Tensor, t: float) -> torch.Tensor:
-        return (1 - t) * start.log_weight(x).double() + model.log_weight(x, t * beta).double()
-
     states = start.exact_sample(n_chains, 1.0, stream.generator)
     log_w = torch.zeros(n_chains, dtype=torch.float64, device=model.device)
     temperatures = torch.linspace(0.0, 1.0, n_temperatures + 1).tolist()
     with torch.no_grad():
+        start_weight = start.log_weight(states).double()
         for previous, t in zip(temperatures[:-1], temperatures[1:]):
-            log_w += log_pi(states, t) - log_pi(states, previous)
+            # log pi_t(x) - log pi_previous(x)
+            log_w += ((previous - t) * start_weight + model.log_weight(states, t * beta).double()
+                      - model.log_weight(states, previous * beta).double())
             if t < 1.0:
-                kernel = model.with_site_fields(base_fields * ((1 - t) / (t * beta)))
+                kernel = model.with_site_fields(start.fields * ((1 - t) / (t * beta)))
                 states = kernel.gibbs(states, 1, t * beta, stream)[0]
+                start_weight = start.log_weight(states).double()
     log_z0 = start.exact_log_partition(1.0) + float(model.log_weight(states[:1], 0.0)[0])
     return _estimate(log_w, log_z0, n_temperatures)
 

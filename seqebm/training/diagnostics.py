@@ -70,10 +70,12 @@ def current_log_partition(run, update: int | None) -> dict | None:
         return {"value": log_z, "method": f"{run.sampler.name} ladder (Bennett acceptance ratio)", "beta": run.config.beta}
     if update is None:
         return None
-    cfg = run.config
-    stream = RandomStream(seed=cfg.seed + AIS_SEED_OFFSET + update, device=run.model.device)
-    estimate = ais_log_partition(run.model, run.data.single, cfg.ais_chains, cfg.ais_temperatures, cfg.beta, stream)
-    return estimate.record(update, cfg.beta)
+    if run.ais_estimate is None or run.ais_estimate["update"] != update:  # the parameters of one update: one estimate
+        cfg = run.config
+        stream = RandomStream(seed=cfg.seed + AIS_SEED_OFFSET + update, device=run.model.device)
+        estimate = ais_log_partition(run.model, run.data.single, cfg.ais_chains, cfg.ais_temperatures, cfg.beta, stream)
+        run.ais_estimate = estimate.record(update, cfg.beta)
+    return dict(run.ais_estimate)
 
 
 def final_log_partition(run, test: SequenceDataset | None) -> dict | None:

@@ -60,6 +60,7 @@ class Run:
     pearson: float = float("nan")
     slope: float = float("nan")
     deadline: float | None = None  # time.perf_counter() at which this launch's max_seconds ends
+    ais_estimate: dict | None = None  # the last AIS record of log Z: the end of training reuses one of its last update
 
     def seconds_left(self) -> float | None:
         """This launch's time budget left (never negative); None without --max-seconds."""
