@@ -115,3 +115,16 @@ def test_rbm_default_for_haplotypes_writes_hapt(tmp_path):
     rows = (tmp_path / "g.hapt").read_text().splitlines()
     assert len(rows) == 10 and len(rows[0].split()) == 805 + 2
     assert set(np.unique(np.array([r.split()[2:] for r in rows]))) <= {"0", "1"}
+
+
+def test_switches_whose_default_depends_on_the_model_can_be_turned_off(tiny_msa, tmp_path):
+    """Options such as --centered or --lr-control default to a per-model / per-regime choice (None until resolved); the
+    command line sets them either way (--no-NAME), and leaving them out keeps the resolved default."""
+    common = ["--updates", "2", "--chains", "100", "--target", "0", "--regime", "pcd", "--k", "2", "--device", "cpu"]
+    proc = run_cli("fit", tiny_msa, *common, "--no-lr-control", "--centered", "--out", tmp_path / "a")
+    assert proc.returncode == 0, proc.stderr
+    training = load_model(tmp_path / "a" / "model.npz").metadata["training"]
+    assert training["lr_control"] is False and training["centered"] is True
+    assert run_cli("fit", tiny_msa, *common, "--out", tmp_path / "b").returncode == 0
+    training = load_model(tmp_path / "b" / "model.npz").metadata["training"]
+    assert training["lr_control"] is True and training["centered"] is False  # persistent regime, Potts model

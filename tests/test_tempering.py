@@ -9,6 +9,7 @@ import torch
 
 from seqebm.models import RBM, Potts
 from seqebm.sampling import ChainState, GibbsSampler, PTSampler, PTTSampler, RandomStream
+from seqebm.sampling.tempering import pair_acceptance
 from seqebm.stats import site_frequencies
 from tests.exact import all_states
 
@@ -99,6 +100,31 @@ def test_pt_samples_three_rbm_clusters_exactly():
     gibbs, _ = run(GibbsSampler(), rbm, start, 300 * (len(pt.betas) - 1), seed=2)
     with pytest.raises(AssertionError):
         assert_matches(gibbs.visible, x, p, basin, 4, 2)
+
+
+def test_ptt_without_a_trajectory_settles_a_ladder_for_an_rbm_far_from_its_profile():
+    """A model trained with Gibbs (no saved rungs) sampled or continued with PTT: the profile (a Potts model) and the
+    RBM never swap; settle bisects the path between the RBM written without weights and the RBM until every pair
+    swaps, and the ladder then samples the three clusters exactly."""
+    rbm, patterns = three_cluster_rbm()
+    x, p, log_z = exact(rbm)
+    basin = lambda v: torch.cdist(v.double(), patterns.double(), p=1).argmin(1)  # noqa: E731
+    profile = torch.einsum("n,nia->ia", p, torch.nn.functional.one_hot(x, 2).double()).float()
+    ptt = PTTSampler(profile=profile)
+    stream = RandomStream(torch.Generator().manual_seed(3))
+    start = patterns[0].long().expand(N_CHAINS, -1).clone()
+    unsettled, info = ptt.step(rbm, ptt.init(rbm, start, stream), 50, stream)
+    assert float(info["swap_accepts"][0]) < 0.05 * float(info["swap_attempts"][0])
+    state = ptt.settle(rbm, [ptt.init(rbm, start, stream)], [stream])[0]
+    assert len(ptt.saved) >= 2 and all(type(m) is RBM for m in ptt.saved)
+    state, info = ptt.step(rbm, state, 300, stream)
+    assert float(pair_acceptance(info).min()) > ptt.swap_target / 2 and info["round_trips"] > N_CHAINS
+    assert_matches(state.visible, x, p, basin, 4, 2)
+    assert abs(ptt.log_partition(rbm, [state], None) - log_z) < 0.05
+    # the weightless twin of the RBM is the profile's model: equal log weights up to a constant
+    twin = rbm.site_independent(ptt.bottom.fields)
+    gap = twin.log_weight(x).double() - ptt.bottom.log_weight(x).double()
+    assert float(gap.max() - gap.min()) < 1e-4
 
 
 def test_steps_in_pieces_equal_one_run_and_ptt_grows_its_ladder():

@@ -26,7 +26,7 @@ def _python_type(name: str):
 def _typer_option(spec) -> typer.models.OptionInfo:
     name = "--" + spec.name.replace("_", "-")
     help_text = spec.metadata["help"]
-    if _python_type(spec.name) is bool:
+    if _python_type(spec.name) in (bool, Optional[bool]):  # nullable switches too: None means "the default for this model"
         return typer.Option(spec.default, f"{name}/--no-{spec.name.replace('_', '-')}", help=help_text)
     return typer.Option(spec.default, name, *spec.metadata["flags"], help=help_text, show_default=spec.default is not None)
 

@@ -40,6 +40,12 @@ class EnergyModel(ABC):
     persistent_l2: ClassVar[float] = 0.0
     centered_by_default: ClassVar[bool] = True  # whether training uses the centred gradient unless told
 
+    @classmethod
+    def persistent_optimizer(cls, q: int | None) -> str:
+        """The optimizer used by default when this model is trained on data with ``q`` states per site with
+        persistent chains (pcd, eq); see TrainConfig."""
+        return "adam"
+
     alphabet: Alphabet
     metadata: dict
     # the state of the sampler the model was trained with (a tempering ladder: saved models, temperatures), kept
@@ -106,6 +112,12 @@ class EnergyModel(ABC):
         metadata shared): the model tilted by an independent-site model, as annealed importance sampling moves
         between them."""
         raise NotImplementedError(f"{type(self).__name__} has no site fields to tilt")
+
+    def site_independent(self, fields: torch.Tensor) -> "EnergyModel":
+        """The independent-site model with energy -sum_i fields_i(x_i) ((L, q) ``fields``) written as a model of this
+        class and structure, so that averages of its parameters with this model's are models too (the bridge from
+        the exactly sampled bottom of a trajectory ladder to its first saved model)."""
+        raise NotImplementedError(f"{type(self).__name__} has no independent-site form")
 
     def project_(self) -> "EnergyModel":
         """Restore the parameters' constraints after an optimiser step (a sparse model's zero couplings); in place."""

@@ -216,6 +216,9 @@ class Potts(EnergyModel):
         out.fields = self.fields + offset.to(self.fields)
         return out
 
+    def site_independent(self, fields: torch.Tensor) -> "Potts":
+        return Potts.frozen_independent(fields.to(self.fields), self.alphabet)
+
     def project_(self) -> "Potts":
         """After a parameter step: couplings outside the mask back to zero."""
         if self.pair_mask is not None:

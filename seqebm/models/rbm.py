@@ -27,6 +27,14 @@ _BASE_PARAMETERS = ("weights", "visible_bias", "hidden_bias")
 class RBM(EnergyModel):
     kind = "rbm"
 
+    @classmethod
+    def persistent_optimizer(cls, q: int | None) -> str:
+        """SGD for binary data: with persistent chains, Adam's normalised steps (about lr on every weight, however
+        small and noisy its gradient) keep the 805-SNP and MNIST RBMs from learning at any rate tried (Pearson swinging
+        around 0.0-0.6), where SGD rises steadily (0.98 / 0.77 in 100 pcd-10 updates); Potts RBMs of proteins learn
+        faster with Adam (PF00072: 0.5-0.66 against 0.09 with SGD 0.05 after 100 updates)."""
+        return "sgd" if q == 2 else "adam"
+
     def __init__(
         self,
         weights: torch.Tensor,
@@ -113,6 +121,14 @@ class RBM(EnergyModel):
     def with_site_fields(self, offset: torch.Tensor) -> "RBM":
         out = copy.copy(self)  # weights and metadata shared (AIS makes one such model per temperature)
         out.visible_bias = self.visible_bias + self.visible.bias_from_site_fields(offset.to(self.visible_bias))
+        return out
+
+    def site_independent(self, fields: torch.Tensor) -> "RBM":
+        """No weights, the visible bias of ``fields``, this model's hidden-unit parameters (which then only add a
+        constant)."""
+        out = self.clone()
+        out.weights.zero_()
+        out.visible_bias = self.visible.bias_from_site_fields(fields.to(self.visible_bias))
         return out
 
     def project_(self) -> "RBM":

@@ -7,11 +7,11 @@ from seqebm.errors import ConfigError
 from seqebm.models.base import EnergyModel
 from seqebm.rng import RandomStream
 from seqebm.sampling.state import ChainState
-from seqebm.sampling.tempering import Rung, Tempering, energy_spread, gaussian_spacing, ladder_log_partition, pair_acceptance
+from seqebm.sampling.tempering import (
+    CHECK_STEPS, PROBE_CHAINS, Rung, Tempering, energy_spread, gaussian_spacing, ladder_log_partition, pair_acceptance,
+)
 
-PROBE_CHAINS = 1000  # chains used to choose the ladder
 ADAPT_SWEEPS = 20  # sweeps at each new temperature before its energy spread is measured
-CHECK_STEPS = 50  # ladder steps run to check the swap rates of a chosen ladder
 
 
 class PTSampler(Tempering):

@@ -8,7 +8,9 @@ from seqebm.errors import ConfigError
 from seqebm.models.base import EnergyModel
 from seqebm.models.potts import Potts
 from seqebm.sampling.state import ChainState
-from seqebm.sampling.tempering import Rung, Tempering, ladder_log_partition, pair_acceptance
+from seqebm.rng import RandomStream
+from seqebm.sampling.samplers import Reduce
+from seqebm.sampling.tempering import CHECK_STEPS, PROBE_CHAINS, Rung, Tempering, ladder_log_partition, pair_acceptance
 
 
 class PTTSampler(Tempering):
@@ -17,7 +19,10 @@ class PTTSampler(Tempering):
     ``swap_target``: the parameters of the last update whose top pair still swapped at the target (or the current
     ones when that update is already a rung, i.e. when a single update moved the model that far). Where two saved
     neighbours swap below half the target (one update moved the model too far, as Adam's first steps do), it bridges
-    them with the midpoint of their parameters, a model in its own right."""
+    them with the midpoint of their parameters, a model in its own right; the bottom rung takes part in midpoints in
+    the target's own parameters (:meth:`EnergyModel.site_independent`). A model that is already far from the bottom
+    when the ladder starts (the switch from Gibbs in training, a low-rank start) gets its ladder from
+    :meth:`settle`: the parameter path bisected until every pair swaps."""
 
     name = "ptt"
 
@@ -61,17 +66,38 @@ class PTTSampler(Tempering):
         # the old top pair is now the pair of the last two saved rungs: bridged too if it swapped too rarely
         return self._bridge_slow_pairs(model, self._insert_rung(blocks, top, top), pair_acceptance(info))
 
-    def _bridge_slow_pairs(self, model: EnergyModel, blocks: list[ChainState], acceptance: torch.Tensor) -> list[ChainState]:
-        """Insert the parameter midpoint into every pair of fixed rungs that swaps below half the target (one per pair
-        and call: a gap that needs several is bridged over the next updates)."""
-        fixed = acceptance[: len(self.saved)]  # pairs below the top one: their rungs no longer change
-        for r in reversed(range(len(fixed))):  # from the top down, so that insertions leave lower indices valid
+    def settle(self, model: EnergyModel, blocks: list[ChainState], streams: list[RandomStream],
+               reduce: Reduce | None = None) -> list[ChainState]:
+        """Bisect the ladder in parameter space, the top pair included, wherever a check run of a few chains per
+        block swaps below half the target, until no pair does (or ``max_rungs``). New rungs' chains copy their upper
+        neighbour's; the check chains are discarded. With ``reduce`` every process sees the same swap counts."""
+        probes = [b.rows(0, PROBE_CHAINS) for b in blocks]
+        while len(self.saved) + 2 < self.max_rungs:
+            stepped = [self.step(model, p, CHECK_STEPS, s) for p, s in zip(probes, streams)]
+            probes = [p for p, _ in stepped]
+            counts = {key: sum(i[key] for _, i in stepped) for key in ("swap_attempts", "swap_accepts")}
+            if reduce is not None:
+                counts = {key: reduce(value) for key, value in counts.items()}
+            before = len(self.saved)
+            both = self._bridge_slow_pairs(model, blocks + probes, pair_acceptance(counts), top=True)
+            blocks, probes = both[: len(blocks)], both[len(blocks):]
+            if len(self.saved) == before:
+                break
+        return blocks
+
+    def _bridge_slow_pairs(self, model: EnergyModel, blocks: list[ChainState], acceptance: torch.Tensor,
+                           top: bool = False) -> list[ChainState]:
+        """Insert the parameter midpoint into every pair of fixed rungs (``top``: and the top pair) that swaps below
+        half the target (one per pair and call: a gap that needs several is bridged over the next updates)."""
+        pairs = len(self.saved) + int(top)  # below the top pair, rungs no longer change
+        for r in reversed(range(pairs)):  # from the top down, so that insertions leave lower indices valid
             if len(self.saved) + 2 >= self.max_rungs:
                 break
-            lower = self.bottom.to(model.device) if r == 0 else self.saved[r - 1]
-            if not float(fixed[r]) < self.swap_target / 2 or type(lower) is not type(self.saved[r]):
-                continue  # swapping well (or never tried), or a Potts profile below an RBM: nothing to average
-            self.saved.insert(r, _midpoint(lower, self.saved[r]))
+            if not float(acceptance[r]) < self.swap_target / 2:
+                continue  # swapping well (or never tried)
+            upper = self.saved[r] if r < len(self.saved) else _parameters_of(model)
+            lower = self.saved[r - 1] if r else upper.site_independent(self.bottom.fields.to(model.device))
+            self.saved.insert(r, _midpoint(lower, upper))
             blocks = self._insert_rung(blocks, r + 1, r + 1)
         return blocks
 

@@ -120,14 +120,17 @@ def sample_trajectory(
 
     ``times`` are step counts (0 = the initial states); memory is one snapshot per time, not per step. Passing a
     RandomStream as ``generator`` continues it (the run then equals one straight run on that stream); passing a
-    ChainState continues those chains (with a tempering sampler's ladder) instead of initialising new ones.
+    ChainState continues those chains (with a tempering sampler's ladder) instead of initialising new ones (new ones
+    are first settled: a trajectory ladder is filled where its pairs do not swap).
     """
     wanted = sorted(set(int(t) for t in times))
     if not wanted or wanted[0] < 0:
         raise ConfigError("times must be non-negative step counts")
     sampler = sampler or GibbsSampler(beta, order)
     stream = RandomStream.of(generator, model.device)
-    state = states if isinstance(states, ChainState) else sampler.init(model, states, stream)
+    if not isinstance(states, ChainState):
+        states = sampler.settle(model, [sampler.init(model, states, stream)], [stream])[0]
+    state = states
     snapshots: dict[int, torch.Tensor] = {}
     now = 0
     for t in wanted:

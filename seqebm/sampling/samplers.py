@@ -57,6 +57,12 @@ class BaseSampler:
         every process, so all processes decide alike). Returns the blocks, changed if the sampler changed."""
         return blocks
 
+    def settle(self, model: EnergyModel, blocks: list[ChainState], streams: list[RandomStream],
+               reduce: Reduce | None = None) -> list[ChainState]:
+        """Before chains that were just initialised start running (a new run, a change of sampler): the blocks with
+        whatever the sampler needs to work for ``model`` (a trajectory ladder for a model far from its bottom rung)."""
+        return blocks
+
     def renewal_time(self, model: EnergyModel, blocks: list[ChainState], t_max: int, streams: list[RandomStream],
                      reduce: Reduce | None = None) -> int | None:
         """For samplers that regenerate chains from an exactly sampled source (tempering): the steps until every

@@ -34,6 +34,8 @@ from seqebm.sampling.samplers import BaseSampler
 from seqebm.sampling.state import ChainState
 
 BOTTOM, TOP = 1, 2  # the end of the ladder a walker visited last (0: none yet)
+PROBE_CHAINS = 1000  # chains used to choose or fill a ladder
+CHECK_STEPS = 50  # ladder steps run to check the swap rates of a chosen ladder
 RENEWED = 0.9  # fraction of the top chains that must have come from the bottom for the population to count as renewed
 
 

@@ -132,7 +132,9 @@ class TrainConfig:
                                      "the correlation slope swings from update to update, falls, or the gradient grows; "
                                      "raise it again after smooth progress (default: on with persistent chains, pcd/eq).",
                                      boolean, nullable=True)
-    optimizer: str = option("adam", "adam or sgd.", choice(OPTIMIZERS), dynamics=True)
+    optimizer: str | None = option(None, "adam or sgd (default: sgd for RBMs of binary data trained with persistent "
+                                         "chains, pcd or eq, where Adam's steps of lr on every weight swing; adam "
+                                         "otherwise).", choice(OPTIMIZERS), dynamics=True, nullable=True)
     l1: float = option(0.0, "L1 penalty on couplings/weights.", non_negative, dynamics=True)
     l2: float | None = option(None, "L2 penalty on couplings/weights (default: 5e-4 on Potts couplings with persistent "
                               "chains, pcd/eq; else 0).", non_negative, dynamics=True, nullable=True)
@@ -191,12 +193,13 @@ class TrainConfig:
                               f"not {self.regime}")
         return self
 
-    def resolve(self, data_kind: str | None = None, data_length: int | None = None) -> "TrainConfig":
-        """A validated copy with the model chosen for the data (when ``model`` is None), the learning rate for the
-        optimizer and the L2 penalty for the model and regime filled in."""
+    def resolve(self, data_kind: str | None = None, data_length: int | None = None, data_q: int | None = None) -> "TrainConfig":
+        """A validated copy with the model chosen for the data (when ``model`` is None), the optimizer and its
+        learning rate, the L2 penalty for the model and regime filled in."""
         self.validate()
         model = self.model or default_model(data_kind or "msa", data_length or 0)
         persistent = REGIMES[self.regime].persistent
+        optimizer = self.optimizer or (model_class(model).persistent_optimizer(data_q) if persistent else "adam")
         if self.low_rank and model != "rbm":
             raise ConfigError("--low-rank starts an RBM's hidden units from the data's principal directions: use it "
                               "with --model rbm")
@@ -206,7 +209,8 @@ class TrainConfig:
         return replace(
             self,
             model=model,
-            lr=self.lr if self.lr is not None else DEFAULT_LR[self.optimizer],
+            optimizer=optimizer,
+            lr=self.lr if self.lr is not None else DEFAULT_LR[optimizer],
             l2=self.l2 if self.l2 is not None else (model_class(model).persistent_l2 if persistent else 0.0),
             centered=self.centered if self.centered is not None else model_class(model).centered_by_default,
             lr_control=self.lr_control if self.lr_control is not None else persistent,

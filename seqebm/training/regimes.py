@@ -136,19 +136,30 @@ class EqRegime(Regime):
         cfg, state = run.config, run.state
         if not (update % cfg.mix_check_every == 0 or update == 1):
             return
-        per_block = max(2, min(cfg.mix_chains // run.n_blocks, run.per_block))
-        result = mixing_test(run.model, [b.take(per_block) for b in run.blocks], 2 * state.sweeps, sampler=run.sampler,
-                             generator=run.streams, reduce=run.comm.all_reduce_)
-        state.mixing_time = result.mixing_time if result.passed else 2 * state.sweeps  # a lower bound when failing
-        needed = state.mixing_time // 2 if result.passed else 2 * state.sweeps
-        if needed > state.sweeps:
-            state.sweeps = min(cfg.max_sweeps, 1 << (int(needed) - 1).bit_length())
+        passed = self.measure_mixing(run, 2 * state.sweeps)
         if cfg.sampler == "auto" and run.sampler.name == "gibbs" and state.mixing_time > cfg.auto_mixing_budget:
-            run.warn(f"update {update}: Gibbs chains need {'more than ' if not result.passed else ''}{state.mixing_time} "
+            run.warn(f"update {update}: Gibbs chains need {'more than ' if not passed else ''}{state.mixing_time} "
                      f"sweeps to mix (budget {cfg.auto_mixing_budget}): continuing with parallel trajectory tempering (ptt)")
             state.sampler_switch = {"update": update, "gibbs_mixing_time": state.mixing_time, "to": "ptt"}
             run.use_sampler("ptt")
-            state.sweeps, state.mixing_time = cfg.k, None  # measured afresh under the new sampler
+            # measured afresh under the new sampler now, not at the next check: a verification before it would
+            # run the tempered chains from random for less than their renewal time
+            state.sweeps = cfg.k
+            self.measure_mixing(run, 2 * cfg.auto_mixing_budget)
+
+    @staticmethod
+    def measure_mixing(run: TrainingRun, t_max: int) -> bool:
+        """The t vs t/2 test (with the sampler's renewal time) on a copy of the chains, up to ``t_max``: sets the
+        mixing time (a lower bound when failing) and raises the sweeps per update to half of it; whether it passed."""
+        cfg, state = run.config, run.state
+        per_block = max(2, min(cfg.mix_chains // run.n_blocks, run.per_block))
+        result = mixing_test(run.model, [b.take(per_block) for b in run.blocks], t_max, sampler=run.sampler,
+                             generator=run.streams, reduce=run.comm.all_reduce_)
+        state.mixing_time = result.mixing_time if result.passed else t_max
+        needed = state.mixing_time // 2 if result.passed else t_max
+        if needed > state.sweeps:
+            state.sweeps = min(cfg.max_sweeps, 1 << (int(needed) - 1).bit_length())
+        return result.passed
 
     def at_target(self, run: TrainingRun, update: int) -> str | None:
         """Chains started from random, run for twice the mixing time, must reach the target too. If they do not, the

@@ -124,7 +124,8 @@ class Run:
         """Continue with sampler ``name`` (``--sampler auto`` switching to ptt), its chains started from the
         current ones."""
         self.sampler = sampler_for(self.config, name, self.data)
-        self.blocks = [self.sampler.init(self.model, b.visible, s) for b, s in zip(self.blocks, self.streams)]
+        blocks = [self.sampler.init(self.model, b.visible, s) for b, s in zip(self.blocks, self.streams)]
+        self.blocks = self.sampler.settle(self.model, blocks, self.streams, self.comm.all_reduce_)
 
 
 def _changed(a: dict, b: dict, *keys: str) -> bool:
@@ -169,6 +170,7 @@ def begin(dataset: SequenceDataset, cfg: TrainConfig, comm: Communicator, device
         low_rank_start_(model, data.single, data.pair, cfg.low_rank)
     chains = [sampler.init(model, init_chains(per_block, dataset.length, dataset.q, cfg.init, s, w, None, stream.generator, device),
                            stream) for (s, w), stream in zip(data.shards, streams)]
+    chains = sampler.settle(model, chains, streams, comm.all_reduce_)
     state = TrainingState(sweeps=cfg.k, pearson_ceiling=ceiling)
     return Run(model=model, blocks=chains, streams=streams, state=state, per_block=per_block, **common)
 

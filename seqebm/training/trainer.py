@@ -142,10 +142,10 @@ class Trainer:
     def _resolved(self, dataset: SequenceDataset, checkpoint) -> TrainConfig:
         """The run's options: those given, the rest from the checkpoint when resuming, resolved for the data."""
         if checkpoint is None:
-            return self.config.resolve(dataset.kind, dataset.length)
+            return self.config.resolve(dataset.kind, dataset.length, dataset.q)
         saved = RunRecord.from_metadata(checkpoint.model.metadata).training
         recorded = {k: v for k, v in saved.items() if k in option_names() and k not in NOT_RESUMED}
-        return TrainConfig.from_dict({**recorded, **self._given}).resolve(dataset.kind, dataset.length)
+        return TrainConfig.from_dict({**recorded, **self._given}).resolve(dataset.kind, dataset.length, dataset.q)
 
     def _update(self, run: Run, update: int, clock: float) -> str | None:
         """One update: chains, gradient step, checks, log row, checkpoint. Returns a stop reason or None."""

@@ -22,7 +22,7 @@ SCENARIOS = {
     "potts_eq": ("msa", dict(model="potts", regime="eq", k=2, n_chains=256, mix_chains=128, mix_check_every=3,
                              max_sweeps=64, max_updates=60, target_pearson=0.55, lr=0.05)),
     "rbm_bernoulli_pcd": ("snp", dict(model="rbm", hidden=16, regime="pcd", k=3, n_chains=256, max_updates=11,
-                                      target_pearson=None, reweight=False, lr=0.05)),
+                                      target_pearson=None, reweight=False, lr=0.05, optimizer="adam")),
     "rbm_potts_rdm": ("msa", dict(model="rbm", hidden=8, regime="rdm", k=2, n_chains=128, max_updates=11, target_pearson=None,
                                   lr=0.05)),
     "potts_pcd_2blocks": ("msa", dict(model="potts", regime="pcd", k=2, n_chains=256, chain_blocks=2, batch_size=100,
