@@ -242,3 +242,24 @@ def test_design_sampling_low_temperature_and_clamped_sites_with_tempering(name):
     samples = sample(model, N_CHAINS, 200, init="random", beta=beta, seed=3, sampler=sampler, fixed={0: 0})
     assert (samples[:, 0] == 0).all()
     assert_matches(samples, x, p, magnetised, 2, 2)
+
+
+def test_auto_switch_to_ptt_settles_the_ladder_and_measures_the_tempered_chains_at_once():
+    """--sampler auto: when Gibbs needs more sweeps than the budget, training continues with PTT; the ladder from
+    the profile to the (by then strongly coupled) model is settled at the switch, so its first tempered update
+    already swaps on every pair, and the tempered chains' mixing time is measured at the switch, not at the next
+    check."""
+    from seqebm import Trainer
+    from seqebm.models.record import RunRecord
+
+    result = Trainer(model="potts", regime="eq", sampler="auto", auto_mixing_budget=1, k=2, n_chains=400, lr=0.1,
+                     target_pearson=None, seed=3, device="cpu", mix_check_every=5, mix_chains=200, reweight=False,
+                     max_updates=7, centered=True).fit(_spin_data())
+    switch = RunRecord.from_metadata(result.model.metadata).state.sampler_switch
+    assert switch is not None and switch["to"] == "ptt"
+    log = result.log.set_index("update")
+    assert log["rungs"].loc[: switch["update"]].isna().all()
+    tempered = log.loc[switch["update"] + 1 :]
+    assert len(tempered) >= 2 and (tempered["rungs"] >= 3).all()
+    assert (tempered["swap_rate_min"] >= 0.15).all()
+    assert math.isfinite(log.loc[switch["update"], "mixing_time"])
