@@ -82,7 +82,8 @@ def _generators(name: str, ds, theta: float, model_opts: dict, cfg: dict, device
     model with its own (tempered) sampler and recorded number of steps."""
     sets = {}
     for label, opts in ARMS:
-        # l2=0 for every regime (the persistent-regime default would differ): only the regime changes
+        # l2=0 for every regime (the persistent-regime default would differ); the optimizer is each regime's default
+        # (SGD for persistent RBMs of binary data, where Adam does not learn: see TrainConfig.optimizer)
         eq = opts["regime"] == "eq"
         trainer = Trainer(n_chains=cfg["n_chains"], max_updates=cfg.get("eq_updates", cfg["updates"]) if eq else cfg["updates"],
                           max_seconds=cfg.get("eq_seconds") if eq else None, target_pearson=None, theta=theta,
