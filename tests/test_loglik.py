@@ -92,7 +92,7 @@ def test_training_logs_train_and_test_log_likelihood_by_ais_and_scoring_uses_it(
     data = planted_binary_data()
     trainer = Trainer(model="rbm", hidden=3, hidden_type=kind, regime="pcd", k=5, n_chains=300, max_updates=30,
                       target_pearson=None, test_fraction=0.2, ais=True, ais_every=10, ais_chains=300,
-                      ais_temperatures=300, seed=0, out_dir=tmp_path, lr=0.05, reweight=False)
+                      ais_temperatures=300, seed=0, out_dir=tmp_path, lr=0.05, optimizer="adam", reweight=False)
     trainer.fit(data)
     log = pd.read_csv(tmp_path / "log.csv")
     scored = log.dropna(subset=["log_z"])
