@@ -21,8 +21,8 @@ class PTTSampler(Tempering):
     neighbours swap below half the target (one update moved the model too far, as Adam's first steps do), it bridges
     them with the midpoint of their parameters, a model in its own right; the bottom rung takes part in midpoints in
     the target's own parameters (:meth:`EnergyModel.site_independent`). A model that is already far from the bottom
-    when the ladder starts (the switch from Gibbs in training, a low-rank start) gets its ladder from
-    :meth:`settle`: the parameter path bisected until every pair swaps."""
+    when the ladder starts (the switch from Gibbs in training, a low-rank start, a saved ladder whose pairs no longer
+    swap) gets its ladder from :meth:`settle`: the parameter path bisected until every pair swaps."""
 
     name = "ptt"
 
