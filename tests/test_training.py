@@ -354,3 +354,19 @@ def test_resume_checks_the_data_and_keeps_recorded_options(tmp_path):
     with pytest.raises(ConfigError, match="cannot resume with k=10"):  # k=10 is the default, but given in the config
         Trainer(TrainConfig(**{**opts, "k": 10, "max_updates": 8}), out_dir=tmp_path).fit(data, resume=True)
     assert TrainConfig(target_pearson=0).target_pearson is None
+
+
+def test_default_optimizer_depends_on_model_data_and_regime():
+    """SGD for RBMs of binary data with persistent chains (where Adam does not learn, see RBM.persistent_optimizer),
+    Adam otherwise; a given optimizer is kept, and the learning rate follows the optimizer chosen."""
+    from seqebm.training.config import TrainConfig
+
+    for regime in ("pcd", "eq"):
+        binary = TrainConfig(regime=regime, model="rbm").resolve("genotypes", 805, 2)
+        assert (binary.optimizer, binary.lr) == ("sgd", 0.05)
+        protein = TrainConfig(regime=regime, model="rbm").resolve("msa", 112, 21)
+        assert (protein.optimizer, protein.lr) == ("adam", 0.02)
+        assert TrainConfig(regime=regime, model="potts").resolve("spins", 64, 2).optimizer == "adam"
+    assert TrainConfig(regime="rdm", model="rbm").resolve("genotypes", 805, 2).optimizer == "adam"
+    assert TrainConfig(regime="eq", model="rbm", optimizer="adam").resolve("genotypes", 805, 2).optimizer == "adam"
+    assert TrainConfig(regime="eq", model="rbm").optimizer is None  # resolving never changes the caller's config
