@@ -40,17 +40,17 @@ class EnergyModel(ABC):
     persistent_l2: ClassVar[float] = 0.0
     centered_by_default: ClassVar[bool] = True  # whether training uses the centred gradient unless told
 
-    @classmethod
-    def persistent_optimizer(cls, q: int | None) -> str:
-        """The optimizer used by default when this model is trained on data with ``q`` states per site with
-        persistent chains (pcd, eq); see TrainConfig."""
-        return "adam"
-
     alphabet: Alphabet
     metadata: dict
     # the state of the sampler the model was trained with (a tempering ladder: saved models, temperatures), kept
     # with it in model files so that sampling can use it
     sampler_state: dict[str, torch.Tensor]
+
+    @classmethod
+    def persistent_optimizer(cls, q: int | None) -> str:
+        """The optimizer used by default when this model is trained on data with ``q`` states per site with
+        persistent chains (pcd, eq); see TrainConfig."""
+        return "adam"
 
     def _init_common(self, alphabet: str | Alphabet | None, q: int, metadata: dict | None) -> None:
         if alphabet is None:

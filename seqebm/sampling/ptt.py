@@ -7,9 +7,9 @@ import torch
 from seqebm.errors import ConfigError
 from seqebm.models.base import EnergyModel
 from seqebm.models.potts import Potts
-from seqebm.sampling.state import ChainState
 from seqebm.rng import RandomStream
 from seqebm.sampling.samplers import Reduce
+from seqebm.sampling.state import ChainState
 from seqebm.sampling.tempering import CHECK_STEPS, PROBE_CHAINS, Rung, Tempering, ladder_log_partition, pair_acceptance
 
 
