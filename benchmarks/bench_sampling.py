@@ -2,8 +2,10 @@
 
     python benchmarks/bench_sampling.py [--chains 100,1000,5000] [--ladder 20x250] [--device auto]
 
-``seqebm-rebuild`` is seqebm with its coupling-table cache off: the kernel as it was before issue 17, which built the
-(stacked) tables at every call. A tempering ladder calls the kernel once per sweep, so that cost dominated there.
+Baselines measured in the same run: ``seqebm-torch`` is the Potts kernel with its torch site loop (``SEQEBM_NATIVE=0``;
+the shipped CPU kernel is the compiled loop of seqebm/models/potts_sweep.c), ``seqebm-rebuild`` the torch loop with the
+coupling-table cache off (the kernel before issue 17, which built the stacked tables at every call; a tempering ladder
+calls the kernel once per sweep, so that cost dominated there).
 
 Peers are never seqebm dependencies: install them in a separate environment that also sees seqebm, e.g.
     bash benchmarks/setup_peers.sh && /tmp/seqebm-peers/bin/python benchmarks/bench_sampling.py
@@ -13,6 +15,7 @@ Targets (issue 3): Potts >= 10x adabmDCA, Potts RBM >= 2x rbms, Bernoulli RBM >=
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import torch
@@ -45,16 +48,27 @@ def random_potts(length, q, device, gen) -> Potts:
     return Potts(torch.randn(length, q, generator=gen, device=device) * 0.5, j)
 
 
-def with_and_without_table_cache(fn) -> tuple[float, float]:
-    """Best times of ``fn`` with the coupling-table cache (as shipped) and without it (tables rebuilt every call)."""
-    cached, size = timed(fn, repeats=2), potts_gibbs.TABLES.size
-    potts_gibbs.TABLES.size = 0
+def kernel_variants(fn) -> dict[str, float]:
+    """Best times of ``fn`` as shipped ("seqebm": the compiled site loop on CPU where it builds, tables cached), with
+    the torch site loop ("seqebm-torch", the kernel before the compiled loop) and with the torch loop rebuilding the
+    coupling tables at every call ("seqebm-rebuild", the kernel before issue 17's table cache)."""
+    times, size, flag = {}, potts_gibbs.TABLES.size, os.environ.get("SEQEBM_NATIVE")
     try:
+        times["seqebm"] = timed(fn, repeats=2)
+        os.environ["SEQEBM_NATIVE"] = "0"
         potts_gibbs.TABLES.clear()
-        rebuilt = timed(fn, repeats=2)
+        times["seqebm-torch"] = timed(fn, repeats=2)
+        potts_gibbs.TABLES.size = 0
+        potts_gibbs.TABLES.clear()
+        times["seqebm-rebuild"] = timed(fn, repeats=2)
     finally:
         potts_gibbs.TABLES.size = size
-    return cached, rebuilt
+        potts_gibbs.TABLES.clear()
+        if flag is None:
+            os.environ.pop("SEQEBM_NATIVE", None)
+        else:
+            os.environ["SEQEBM_NATIVE"] = flag
+    return times
 
 
 def bench_potts(n_chains, device, gen, rows):
@@ -63,9 +77,8 @@ def bench_potts(n_chains, device, gen, rows):
     start = torch.randint(0, q, (n_chains, length), generator=gen, device=device)
     stream = RandomStream(gen)
     label = f"Potts L=112 q=21, {n_chains} chains"
-    cached, rebuilt = with_and_without_table_cache(lambda: model.gibbs(start, sweeps, stream=stream))
-    rows.append((label, "seqebm", n_chains * sweeps / cached, "chain-sweeps/s"))
-    rows.append((label, "seqebm-rebuild", n_chains * sweeps / rebuilt, "chain-sweeps/s"))
+    for who, seconds in kernel_variants(lambda: model.gibbs(start, sweeps, stream=stream)).items():
+        rows.append((label, who, n_chains * sweeps / seconds, "chain-sweeps/s"))
     try:
         from adabmDCA.sampling import gibbs_sampling
     except ImportError:
@@ -89,9 +102,8 @@ def bench_ladder(n_rungs, n_chains, device, gen, rows):
     stream = RandomStream(gen)
     state = sampler.init(model, torch.randint(0, q, (n_chains, length), generator=gen, device=device), stream)
     label = f"PTT ladder {n_rungs} x {n_chains} chains"
-    cached, rebuilt = with_and_without_table_cache(lambda: sampler.step(model, state, steps, stream))
-    rows.append((label, "seqebm", n_rungs * n_chains * steps / cached, "chain-sweeps/s"))
-    rows.append((label, "seqebm-rebuild", n_rungs * n_chains * steps / rebuilt, "chain-sweeps/s"))
+    for who, seconds in kernel_variants(lambda: sampler.step(model, state, steps, stream)).items():
+        rows.append((label, who, n_rungs * n_chains * steps / seconds, "chain-sweeps/s"))
 
 
 def bench_rbm(n_chains, device, gen, rows, potts: bool):
@@ -124,7 +136,7 @@ def bench_rbm(n_chains, device, gen, rows, potts: bool):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--chains", default="100,1000,5000", help="Potts chain counts, comma-separated")
+    parser.add_argument("--chains", default="100,300,1000,5000", help="Potts chain counts, comma-separated")
     parser.add_argument("--ladder", default="20x250", help="RUNGSxCHAINS of the PTT ladder ('' to skip)")
     parser.add_argument("--rbm-chains", type=int, default=5000, help="RBM chains (0 to skip the RBM rows)")
     parser.add_argument("--device", default="auto")

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from seqebm.errors import ConfigError, ShapeError
-from seqebm.models import Potts
+from seqebm.models import Potts, native
 from seqebm.sampling import RandomStream, init_chains, log_times, sample, sample_trajectory
 from seqebm.stats import pair_frequencies, site_frequencies
 from tests.exact import (
@@ -31,7 +31,11 @@ def test_potts_energy_matches_brute_force():
 
 @pytest.mark.parametrize("order", ["sequential", "permutation", "random"])
 @pytest.mark.parametrize("beta", [1.0, 0.5])
-def test_potts_gibbs_reproduces_exact_marginals(order, beta):
+@pytest.mark.parametrize("kernel", ["native", "torch"])
+def test_potts_gibbs_reproduces_exact_marginals(order, beta, kernel, monkeypatch):
+    monkeypatch.setenv("SEQEBM_NATIVE", "1" if kernel == "native" else "0")
+    if kernel == "native" and native.kernel() is None:
+        pytest.skip("no C compiler: the compiled kernel is not built here")
     model = random_potts(4, 3, scale=0.6)
     x = all_states(4, 3)
     fi, fij = exact_marginals(model.energy(x), x, 3, beta)

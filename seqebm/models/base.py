@@ -154,6 +154,12 @@ class EnergyModel(ABC):
         ((R, N, L)) runs under ``models[r]`` at ``betas[r]``. Models override it to share work across rungs."""
         return torch.stack([m.gibbs(x, n_steps, b, stream, order)[0] for m, b, x in zip(models, betas, states)])
 
+    def ladder_log_weights(self, models: list["EnergyModel"], betas: list[float], states: torch.Tensor,
+                           jobs: list[tuple[int, int]]) -> torch.Tensor:
+        """(P, N) log weights of ``states[s]`` ((S, N, L)) under ``models[m]`` at ``betas[m]`` for each (s, m) in
+        ``jobs`` (the swaps of a tempering ladder). Models override it to evaluate them all at once."""
+        return torch.stack([models[m].log_weight(states[s], betas[m]) for s, m in jobs])
+
     @abstractmethod
     def pairwise_model(self, states: torch.Tensor | None = None):
         """The Potts model of this model's pairwise interactions (``states``: where an expansion is centred)."""

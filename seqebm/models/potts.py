@@ -10,7 +10,7 @@ from seqebm.encoding import check_states
 from seqebm.errors import ConfigError, ShapeError
 from seqebm.io.alphabets import Alphabet
 from seqebm.models.base import EnergyModel
-from seqebm.models.potts_gibbs import potts_gibbs, potts_gibbs_ladder, sweep_neighbours
+from seqebm.models.potts_gibbs import native_ladder_log_weights, potts_gibbs, potts_gibbs_ladder, sweep_neighbours
 from seqebm.rng import RandomStream, sample_categorical
 from seqebm.stats.frequencies import pair_frequencies, site_frequencies
 
@@ -332,11 +332,23 @@ class Potts(EnergyModel):
     def gibbs_ladder(self, models: list["Potts"], betas: list[float], states: torch.Tensor, n_steps: int,
                      stream: RandomStream, order: str = "sequential") -> torch.Tensor:
         """All rungs in one stacked kernel (:func:`~seqebm.models.potts_gibbs.potts_gibbs_ladder`)."""
+        return potts_gibbs_ladder([m.fields for m in models], [m.couplings for m in models], betas, states, n_steps,
+                                  order, RandomStream.of(stream, self.device), self._ladder_neighbours(models))
+
+    def ladder_log_weights(self, models: list["EnergyModel"], betas: list[float], states: torch.Tensor,
+                           jobs: list[tuple[int, int]]) -> torch.Tensor:
+        """All at once in the compiled kernel where it runs (the tables of the ladder's sweeps), else one by one."""
+        weights = None
+        if all(isinstance(m, Potts) for m in models):
+            weights = native_ladder_log_weights([m.fields for m in models], [m.couplings for m in models], betas,
+                                                states, jobs, self._ladder_neighbours(models))
+        return super().ladder_log_weights(models, betas, states, jobs) if weights is None else weights
+
+    def _ladder_neighbours(self, models: list["Potts"]) -> list[torch.Tensor] | None:
+        """The sites a ladder's sweeps visit: the union of the rungs' sparsity masks (None: dense)."""
         masks = [m.pair_mask for m in models if not m._profile]
         shared = None if any(m is None for m in masks) or not masks else torch.stack(masks).any(0)
-        neighbours = sweep_neighbours(shared, self.device)
-        return potts_gibbs_ladder([m.fields for m in models], [m.couplings for m in models], betas, states, n_steps,
-                                  order, RandomStream.of(stream, self.device), neighbours)
+        return sweep_neighbours(shared, self.device)
 
     def pairwise_model(self, states: torch.Tensor | None = None) -> "Potts":
         return self

@@ -10,15 +10,18 @@ import torch
 import torch.nn.functional as F
 
 from seqebm.errors import ConfigError
+import seqebm.models.native as native
 from seqebm.rng import RandomStream, sample_categorical
 
 ORDERS = ("sequential", "permutation", "random")
 
 
-def coupling_table(couplings: torch.Tensor) -> torch.Tensor:
-    """(L, L*q, q) table T with T[i, j*q + b, a] = J_ij(a, b): the rows gathered for site i."""
+def coupling_table(couplings: torch.Tensor, stride: int | None = None) -> torch.Tensor:
+    """(L, L*q, q) table T with T[i, j*q + b, a] = J_ij(a, b): the rows gathered for site i. With ``stride`` > q the
+    rows are padded with zeros to that length (the compiled kernel's vector width)."""
     length, q = couplings.shape[0], couplings.shape[1]
-    return couplings.permute(0, 2, 3, 1).reshape(length, length * q, q).contiguous()
+    table = couplings.permute(0, 2, 3, 1).reshape(length, length * q, q)
+    return (table if stride in (None, q) else F.pad(table, (0, stride - q))).contiguous()
 
 
 def site_schedule(length: int, n_sweeps: int, order: str, generator: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -46,19 +49,24 @@ class _Tables:
 
     def __init__(self, size: int = 1) -> None:
         self.size = size
-        self.entries: list[tuple[list[torch.Tensor], list[int], list[float], tuple[torch.Tensor, torch.Tensor]]] = []
+        self.entries: list[tuple[list[torch.Tensor], list[int], tuple, tuple[torch.Tensor, torch.Tensor]]] = []
 
-    def get(self, fields: list[torch.Tensor], couplings: list[torch.Tensor], betas: list[float]) -> tuple[torch.Tensor, torch.Tensor]:
+    def get(self, fields: list[torch.Tensor], couplings: list[torch.Tensor], betas: list[float],
+            stride: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(L, R L q, stride) tables and (R, L, stride) fields, beta-scaled (stride q unless given)."""
         sources = [*fields, *couplings]
         versions = [t._version for t in sources]
-        for n, (held, held_versions, held_betas, tables) in enumerate(self.entries):
+        stride = stride or fields[0].shape[1]
+        layout = (list(betas), stride)
+        for n, (held, held_versions, held_layout, tables) in enumerate(self.entries):
             same = len(held) == len(sources) and all(a is b for a, b in zip(held, sources))
-            if same and held_versions == versions and held_betas == list(betas):
+            if same and held_versions == versions and held_layout == layout:
                 self.entries.insert(0, self.entries.pop(n))
                 return tables
-        tables = (torch.cat([coupling_table(j) * b for j, b in zip(couplings, betas)], dim=1),  # (L, R L q, q)
-                  torch.stack([h * b for h, b in zip(fields, betas)]))  # (R, L, q)
-        self.entries = [(sources, versions, list(betas), tables), *self.entries][: self.size]
+        pad = stride - fields[0].shape[1]
+        tables = (torch.cat([coupling_table(j, stride) * b for j, b in zip(couplings, betas)], dim=1),
+                  torch.stack([F.pad(h, (0, pad)) * b for h, b in zip(fields, betas)]))
+        self.entries = [(sources, versions, layout, tables), *self.entries][: self.size]
         return tables
 
     def clear(self) -> None:
@@ -130,19 +138,60 @@ def potts_gibbs_ladder(
     if n_sweeps == 0 or n_chains == 0:
         return states
     q = fields[0].shape[1]
-    table, field_stack = TABLES.get(fields, couplings, betas)
+    library = native.kernel() if device.type == "cpu" and fields[0].dtype == torch.float32 else None
+    table, field_stack = TABLES.get(fields, couplings, betas, native.padded_alphabet(q) if library else None)
     offsets = torch.arange(length, device=device) * q
     rung_offsets = torch.arange(n_rungs, device=device)[:, None, None] * (length * q)
     index = (states + offsets + rung_offsets).reshape(n_rungs * n_chains, length)  # table row of each (chain, site)
     chain_offsets = rung_offsets.reshape(n_rungs, 1).expand(n_rungs, n_chains).reshape(-1)
-    row_base = offsets[:, None] + chain_offsets  # (L, R N): the row of state 0 of site i in each chain's table block
-    sites = site_schedule(length, n_sweeps, order, stream.generator, device).tolist()
+    sites = site_schedule(length, n_sweeps, order, stream.generator, device)
     uniforms = torch.empty(length, n_rungs * n_chains, device=device, dtype=field_stack.dtype)
     stream.prepare()
+    if library is not None:
+        csr = None if neighbours is None else _compressed_rows(neighbours)
+        for start in range(0, len(sites), length):
+            stream.uniform_(uniforms)
+            native.potts_sites(library, table, field_stack, index, sites[start:start + length], uniforms, n_chains, q, csr)
+    else:
+        _torch_site_loop(table, field_stack, index, sites.tolist(), uniforms, offsets[:, None] + chain_offsets,
+                         (n_rungs, n_chains, q), stream, neighbours)
+    return (index - chain_offsets[:, None] - offsets).reshape(n_rungs, n_chains, length)
+
+
+def native_ladder_log_weights(fields: list[torch.Tensor], couplings: list[torch.Tensor], betas: list[float],
+                              states: torch.Tensor, jobs: list[tuple[int, int]],
+                              neighbours: list[torch.Tensor] | None = None) -> torch.Tensor | None:
+    """(P, N) float64 log weights beta_m (sum_i h_i(x_i) + 1/2 sum_ij J_ij(x_i, x_j)) of ``states[s]`` ((S, N, L))
+    under rung m = (fields[m], couplings[m], betas[m]), for each (s, m) of ``jobs``, from the tables the ladder's
+    Gibbs sweeps use (cached: no rebuild after a sweep); None where the compiled kernel does not run (then the caller
+    evaluates each model's log weight)."""
+    library = native.kernel() if fields[0].device.type == "cpu" and fields[0].dtype == torch.float32 else None
+    if library is None or not jobs or states.shape[1] == 0:
+        return None
+    q = fields[0].shape[1]
+    table, field_stack = TABLES.get(fields, couplings, betas, native.padded_alphabet(q))
+    csr = None if neighbours is None else _compressed_rows(neighbours)
+    return native.potts_log_weights(library, table, field_stack, states.to(torch.long), torch.tensor(jobs), q, csr)
+
+
+def _torch_site_loop(table: torch.Tensor, field_stack: torch.Tensor, index: torch.Tensor, sites: list[int],
+                     uniforms: torch.Tensor, row_base: torch.Tensor, shape: tuple[int, int, int], stream: RandomStream,
+                     neighbours: list[torch.Tensor] | None) -> None:
+    """The site updates with torch calls (any device and dtype): ``row_base[i]`` is the row of state 0 of site i in
+    each chain's table block; ``index`` is updated in place."""
+    n_rungs, n_chains, q = shape
+    length = index.shape[1]
     for step, i in enumerate(sites):
         if step % length == 0:
             stream.uniform_(uniforms)
         rows = index if neighbours is None else index[:, neighbours[i]]
         logits = F.embedding_bag(rows, table[i], mode="sum").view(n_rungs, n_chains, q) + field_stack[:, i, None, :]
         index[:, i] = sample_categorical(logits.view(-1, q), uniforms[step % length]) + row_base[i]
-    return (index - chain_offsets[:, None] - offsets).reshape(n_rungs, n_chains, length)
+
+
+def _compressed_rows(neighbours: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Neighbour lists as (pointers, indices), compressed-row form: site i's neighbours are
+    indices[pointers[i]:pointers[i + 1]]."""
+    counts = torch.tensor([len(n) for n in neighbours], dtype=torch.long)
+    pointers = torch.cat([torch.zeros(1, dtype=torch.long), counts.cumsum(0)])
+    return pointers, torch.cat(neighbours).to(torch.long).cpu().contiguous()

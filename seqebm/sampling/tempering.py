@@ -48,6 +48,23 @@ class Rung:
         return self.model.log_weight(states, self.beta)
 
 
+def pair_log_weights(model: EnergyModel, rungs: list[Rung], ladder: torch.Tensor,
+                     pairs: list[int]) -> dict[tuple[int, int], torch.Tensor]:
+    """{(s, m): float64 log weight of the chains ``ladder[s]`` under rung m} for the two states and two rungs of each
+    pair (r, r + 1). Rungs above the bottom (one model class, as in the ladder's sweeps) are evaluated together by
+    ``model.ladder_log_weights``; the bottom rung on its own."""
+    jobs = [(s, m) for r in pairs for s in (r, r + 1) for m in (r, r + 1)]
+    upper = [(s, m - 1) for s, m in jobs if m > 0]
+    weights = {}
+    if upper:
+        values = model.ladder_log_weights([x.model for x in rungs[1:]], [x.beta for x in rungs[1:]], ladder, upper)
+        weights = {(s, m + 1): w.double() for (s, m), w in zip(upper, values)}
+    for s, m in jobs:
+        if m == 0:
+            weights[s, m] = rungs[0].log_weight(ladder[s]).double()
+    return weights
+
+
 class Tempering(BaseSampler):
     """What PT and PTT share: ladders of chains, exact bottom draws, Gibbs sweeps per rung, even-odd swaps."""
 
@@ -90,7 +107,7 @@ class Tempering(BaseSampler):
             ladder[0] = rungs[0].model.exact_sample(ladder.shape[1], rungs[0].beta, stream.generator)
             ladder[1:] = model.gibbs_ladder([r.model for r in rungs[1:]], [r.beta for r in rungs[1:]], ladder[1:], 1,
                                             stream, self.order)
-            self._swap(rungs, ladder, last_end, (state.steps + t) % 2, stream, attempts, accepts)
+            self._swap(model, rungs, ladder, last_end, (state.steps + t) % 2, stream, attempts, accepts)
             trips += self._turn(last_end)
         visible = ladder[-1].clone()
         auxiliary = {"lower": ladder[:-1].transpose(0, 1).contiguous(), "last_end": last_end.t().contiguous()}
@@ -98,14 +115,15 @@ class Tempering(BaseSampler):
         return state.replace(visible=visible, hidden=None, steps=state.steps + n_steps, auxiliary=auxiliary), info
 
     @staticmethod
-    def _swap(rungs: list[Rung], ladder: torch.Tensor, last_end: torch.Tensor, parity: int, stream: RandomStream,
-              attempts: torch.Tensor, accepts: torch.Tensor) -> None:
+    def _swap(model: EnergyModel, rungs: list[Rung], ladder: torch.Tensor, last_end: torch.Tensor, parity: int,
+              stream: RandomStream, attempts: torch.Tensor, accepts: torch.Tensor) -> None:
         """Metropolis exchanges between rungs r and r + 1 for every r of the given parity, in all chains at once."""
         n = ladder.shape[1]
-        for r in range(parity, len(rungs) - 1, 2):
+        pairs = list(range(parity, len(rungs) - 1, 2))
+        weights = pair_log_weights(model, rungs, ladder, pairs)
+        for r in pairs:
             a, b = ladder[r], ladder[r + 1]
-            log_ratio = (rungs[r].log_weight(b) + rungs[r + 1].log_weight(a) - rungs[r].log_weight(a)
-                         - rungs[r + 1].log_weight(b)).double()
+            log_ratio = weights[r + 1, r] + weights[r, r + 1] - weights[r, r] - weights[r + 1, r + 1]
             u = torch.rand(n, generator=stream.generator, device=ladder.device, dtype=torch.float64)
             accept = torch.log(u) < log_ratio
             ladder[r], ladder[r + 1] = torch.where(accept[:, None], b, a), torch.where(accept[:, None], a, b)
