@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from seqebm.models import RBM, Potts
-from seqebm.sampling import ChainState, GibbsSampler, PTSampler, PTTSampler, RandomStream
+from seqebm.sampling import ChainState, GibbsSampler, PTSampler, PTTSampler, RandomStream, sample
 from seqebm.sampling.tempering import pair_acceptance
 from seqebm.stats import site_frequencies
 from tests.exact import all_states
@@ -263,3 +263,19 @@ def test_auto_switch_to_ptt_settles_the_ladder_and_measures_the_tempered_chains_
     assert len(tempered) >= 2 and (tempered["rungs"] >= 3).all()
     assert (tempered["swap_rate_min"] >= 0.15).all()
     assert math.isfinite(log.loc[switch["update"], "mixing_time"])
+
+
+def test_ptt_samples_a_model_that_carries_no_ladder():
+    """`sample --sampler ptt` on a model trained with Gibbs (no saved rungs, no data profile in the file): the bottom
+    rung is the independent-site model of the model's own Gibbs chains, settled rungs bridge it, and the samples
+    cover the three clusters in their exact proportions."""
+    rbm, patterns = three_cluster_rbm()
+    assert not rbm.sampler_state
+    x, p, _ = exact(rbm)
+    basin = lambda v: torch.cdist(v.double(), patterns.double(), p=1).argmin(1)  # noqa: E731
+    start = patterns[0].long().expand(N_CHAINS, -1).clone()
+    samples = sample(rbm, N_CHAINS, k=300, init=start, seed=4, sampler="ptt")
+    assert_matches(samples, x, p, basin, 4, 2)
+    gibbs = sample(rbm, N_CHAINS, k=300, init=start, seed=4, sampler="gibbs")
+    with pytest.raises(AssertionError):
+        assert_matches(gibbs, x, p, basin, 4, 2)

@@ -35,7 +35,8 @@ def sample(
     beta: Optional[float] = typer.Option(None, "--beta", help="Inverse temperature (default: the training one)."),
     times: Optional[str] = typer.Option(None, "--times", help="Comma-separated times: write a snapshot at each."),
     sampler: Optional[str] = typer.Option(None, "--sampler", help="gibbs, pt or ptt (default: the one the model was "
-                                          "trained with; ptt uses the ladder saved in the model file)."),
+                                          "trained with; ptt uses the ladder saved in the model file, or settles one "
+                                          "from the model's own one-site frequencies)."),
     fix: Optional[str] = typer.Option(None, "--fix", help="Clamp positions: 24=H,30=G (alignment columns, 1-based; "
                                       "protein positions with --wt), or a partial sequence of the model's length with ? "
                                       "at free positions. The rest is sampled conditionally."),

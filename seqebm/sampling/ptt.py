@@ -11,6 +11,16 @@ from seqebm.rng import RandomStream
 from seqebm.sampling.samplers import Reduce
 from seqebm.sampling.state import ChainState
 from seqebm.sampling.tempering import CHECK_STEPS, PROBE_CHAINS, Rung, Tempering, ladder_log_partition, pair_acceptance
+from seqebm.stats.frequencies import site_frequencies
+
+
+def own_profile(model: EnergyModel, n_chains: int = PROBE_CHAINS, sweeps: int = CHECK_STEPS, seed: int = 0) -> torch.Tensor:
+    """(L, q) one-site frequencies of the model's own Gibbs chains, ``sweeps`` steps from random: the bottom rung of
+    a PTT ladder for a model that carries none (trained with Gibbs, or an older file). Any independent-site model is
+    an exact bottom rung; being close to the model only keeps the ladder short."""
+    stream = RandomStream(seed=seed, device=model.device)
+    start = torch.randint(0, model.q, (n_chains, model.length), generator=stream.generator, device=model.device)
+    return site_frequencies(model.gibbs(start, sweeps, 1.0, stream)[0], model.q)
 
 
 class PTTSampler(Tempering):

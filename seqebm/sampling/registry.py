@@ -7,7 +7,7 @@ from seqebm.errors import ConfigError
 from seqebm.models.base import EnergyModel
 from seqebm.models.record import RunRecord
 from seqebm.sampling.pt import PTSampler
-from seqebm.sampling.ptt import PTTSampler
+from seqebm.sampling.ptt import PTTSampler, own_profile
 from seqebm.sampling.samplers import BaseSampler, GibbsSampler
 
 SAMPLERS: dict[str, type[BaseSampler]] = {"gibbs": GibbsSampler, "pt": PTSampler, "ptt": PTTSampler}
@@ -25,14 +25,15 @@ def make_sampler(name: str = "gibbs", beta: float = 1.0, order: str = "sequentia
 def recorded_sampler(model: EnergyModel, name: str | None = None, beta: float | None = None,
                      order: str | None = None) -> BaseSampler:
     """The sampler that reproduces the model's training dynamics (or sampler ``name``), with the ladder the model
-    carries (``model.sampler_state``, read from its file) and the recorded tempering settings."""
+    carries (``model.sampler_state``, read from its file) and the recorded tempering settings. PTT for a model that
+    carries no ladder starts from the model's own one-site frequencies (:func:`own_profile`); the sampler settles
+    the rungs between them when its chains start."""
     record = RunRecord.from_metadata(model.metadata)
     training = record.training
     name = name or record.sampling_or_fallback().sampler
+    bottomless = name == "ptt" and not model.sampler_state
     sampler = make_sampler(name, beta=record.sampling_or_fallback().beta if beta is None else beta,
                            order=order or training.get("order", "sequential"), swap_target=training.get("swap_target", 0.3),
-                           max_rungs=training.get("max_rungs", 64))
-    if name == "ptt" and not model.sampler_state:
-        raise ConfigError("this model carries no trajectory ladder (it was not trained with ptt): sample it with pt or gibbs")
+                           max_rungs=training.get("max_rungs", 64), profile=own_profile(model) if bottomless else None)
     sampler.load_state_arrays(model.sampler_state, model)
     return sampler
