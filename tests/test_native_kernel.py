@@ -103,3 +103,14 @@ def test_ladder_log_weights_match_the_energies(compiled, monkeypatch, sparse):
     for (s, m), row in zip(jobs, got):
         expected = -betas[m] * models[m].energy(states[s]).double()
         torch.testing.assert_close(row, expected, rtol=1e-5, atol=1e-4)
+
+
+def test_the_kernel_declines_what_it_does_not_handle(compiled):
+    """Float64 tensors and alphabets wider than the kernel's (the kernel's own limit; alphabets are at most the
+    printable characters) go to the torch loop, which samples them."""
+    assert native.kernel(torch.zeros(3, 21)) is not None
+    assert native.kernel(torch.zeros(3, 21, dtype=torch.float64)) is None
+    assert native.kernel(torch.zeros(3, 300)) is None
+    fields, couplings = torch.randn(2, 300), torch.zeros(2, 300, 2, 300)
+    out = potts_gibbs(fields, couplings, torch.zeros(5, 2, dtype=torch.long), 1, 1.0, "sequential", RandomStream(seed=0))
+    assert out.shape == (5, 2) and int(out.max()) < 300

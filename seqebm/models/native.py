@@ -24,6 +24,7 @@ import torch
 SOURCE = Path(__file__).with_name("potts_sweep.c")
 FLAG_SETS = (["-O3", "-march=native"], ["-O3"])  # -march=native is not understood by every compiler
 BUILD_SECONDS = 120
+MAX_STRIDE = 256  # the kernel's largest padded alphabet (QMAX in potts_sweep.c)
 
 
 def enabled() -> bool:
@@ -90,8 +91,13 @@ def _load(compiler_name: str) -> ctypes.CDLL | None:
     return library
 
 
-def kernel() -> ctypes.CDLL | None:
-    """The loaded kernel library, or None (turned off, no working compiler, or not a build this machine can load)."""
+def kernel(tensor: torch.Tensor | None = None) -> ctypes.CDLL | None:
+    """The loaded kernel library, or None (turned off, no working compiler, or not a build this machine can load).
+    With ``tensor`` (a model's fields, (L, q)): None also where the kernel does not apply to it (not a CPU float32
+    tensor, or an alphabet wider than the kernel's)."""
+    if tensor is not None and (tensor.device.type != "cpu" or tensor.dtype != torch.float32
+                               or padded_alphabet(tensor.shape[-1]) > MAX_STRIDE):
+        return None
     return _load(os.environ.get("CC", "cc")) if enabled() else None
 
 

@@ -138,7 +138,7 @@ def potts_gibbs_ladder(
     if n_sweeps == 0 or n_chains == 0:
         return states
     q = fields[0].shape[1]
-    library = native.kernel() if device.type == "cpu" and fields[0].dtype == torch.float32 else None
+    library = native.kernel(fields[0])
     table, field_stack = TABLES.get(fields, couplings, betas, native.padded_alphabet(q) if library else None)
     offsets = torch.arange(length, device=device) * q
     rung_offsets = torch.arange(n_rungs, device=device)[:, None, None] * (length * q)
@@ -165,7 +165,7 @@ def native_ladder_log_weights(fields: list[torch.Tensor], couplings: list[torch.
     under rung m = (fields[m], couplings[m], betas[m]), for each (s, m) of ``jobs``, from the tables the ladder's
     Gibbs sweeps use (cached: no rebuild after a sweep); None where the compiled kernel does not run (then the caller
     evaluates each model's log weight)."""
-    library = native.kernel() if fields[0].device.type == "cpu" and fields[0].dtype == torch.float32 else None
+    library = native.kernel(fields[0])
     if library is None or not jobs or states.shape[1] == 0:
         return None
     q = fields[0].shape[1]
