@@ -176,10 +176,10 @@ def test_renewal_time_counts_walkers_from_the_bottom():
     assert GibbsSampler().renewal_time(model, [state], 200, []) is None
 
 
-def _spin_data(length: int = 8, n: int = 3000):
+def _spin_data(length: int = 8, n: int = 3000, coupling: float = 1.5):
     from seqebm.io import SequenceDataset, get_alphabet
 
-    model = curie_weiss(length, coupling=1.5)
+    model = curie_weiss(length, coupling=coupling)
     x, p, _ = exact(model)
     rows = torch.multinomial(p, n, replacement=True, generator=torch.Generator().manual_seed(0))
     return SequenceDataset(x[rows].numpy(), get_alphabet("binary"), [f"s{i}" for i in range(n)], kind="spins")
@@ -263,6 +263,25 @@ def test_auto_switch_to_ptt_settles_the_ladder_and_measures_the_tempered_chains_
     assert len(tempered) >= 2 and (tempered["rungs"] >= 3).all()
     assert (tempered["swap_rate_min"] >= 0.15).all()
     assert math.isfinite(log.loc[switch["update"], "mixing_time"])
+
+
+def test_auto_stays_with_gibbs_where_tempering_would_cost_more():
+    """--sampler auto tries PTT when Gibbs exceeds the budget, but keeps Gibbs where Gibbs mixes within the sweeps the
+    tempered ladder would need (rungs above the bottom x its mixing time); the trial is recorded and the chains go on
+    with Gibbs (no ladder columns in the log)."""
+    from seqebm import Trainer
+    from seqebm.models.record import RunRecord
+
+    result = Trainer(model="potts", regime="eq", sampler="auto", auto_mixing_budget=2, k=2, n_chains=400, lr=0.1,
+                     target_pearson=None, seed=3, device="cpu", mix_check_every=5, mix_chains=200, reweight=False,
+                     max_updates=7, centered=True).fit(_spin_data(coupling=1.0))
+    state = RunRecord.from_metadata(result.model.metadata).state
+    assert state.sampler == "gibbs" and state.sampler_switch is None
+    assert [t["kept"] for t in state.ptt_trials] == ["gibbs"]
+    trial = state.ptt_trials[0]
+    assert trial["gibbs_mixing_time"] > 2 and trial["gibbs_mixing_time"] <= trial["ptt_cost"]
+    assert trial["ptt_cost"] == (trial["rungs"] - 1) * trial["ptt_mixing_time"]
+    assert result.log["rungs"].isna().all()
 
 
 def test_ptt_samples_a_model_that_carries_no_ladder():

@@ -70,6 +70,7 @@ class TrainingState:
     sampler: str = "gibbs"  # the sampler the chains run with now (auto switches to ptt in eq training)
     ladder: dict | None = None  # the tempering sampler's description (rungs, temperatures)
     sampler_switch: dict | None = None  # when and why --sampler auto switched
+    ptt_trials: list[dict] = field(default_factory=list)  # --sampler auto: each PTT trial, its cost and what was kept
     log_partition: dict | None = None  # {"value", "method", "update"}: log Z of the final model from a tempering ladder
     decimations: list[dict] = field(default_factory=list)  # sparse models: each decimation step (update, density, ...)
 
@@ -80,6 +81,8 @@ class TrainingState:
             out["ladder"] = self.ladder
         if self.sampler_switch is not None:
             out["sampler_switch"] = self.sampler_switch
+        if self.ptt_trials:
+            out["ptt_trials"] = self.ptt_trials
         if self.log_partition is not None:
             out["log_partition"] = self.log_partition
         if self.decimations:

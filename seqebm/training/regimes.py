@@ -137,15 +137,44 @@ class EqRegime(Regime):
         if not (update % cfg.mix_check_every == 0 or update == 1):
             return
         passed = self.measure_mixing(run, 2 * state.sweeps)
-        if cfg.sampler == "auto" and run.sampler.name == "gibbs" and state.mixing_time > cfg.auto_mixing_budget:
-            run.warn(f"update {update}: Gibbs chains need {'more than ' if not passed else ''}{state.mixing_time} "
-                     f"sweeps to mix (budget {cfg.auto_mixing_budget}): continuing with parallel trajectory tempering (ptt)")
-            state.sampler_switch = {"update": update, "gibbs_mixing_time": state.mixing_time, "to": "ptt"}
-            run.use_sampler("ptt")
-            # measured afresh under the new sampler now, not at the next check: a verification before it would
-            # run the tempered chains from random for less than their renewal time
-            state.sweeps = cfg.k
-            self.measure_mixing(run, 2 * cfg.auto_mixing_budget)
+        last_trial = state.ptt_trials[-1]["ptt_cost"] if state.ptt_trials else 0
+        if (cfg.sampler == "auto" and run.sampler.name == "gibbs" and state.mixing_time > cfg.auto_mixing_budget
+                and state.mixing_time > last_trial):
+            self.try_tempering(run, update, passed)
+
+    def try_tempering(self, run: TrainingRun, update: int, gibbs_passed: bool) -> None:
+        """The ``auto`` switch: start PTT (settled ladder) and measure its chains' mixing at once (up to twice the
+        budget); its cost per decorrelated chain is (rungs above the exact bottom) x steps. Gibbs is then timed up to
+        that many sweeps (where they fit in twice ``max_sweeps``): where it mixes within them, tempering would only
+        cost more, so training stays with Gibbs
+        (recorded in ``ptt_trials``; tried again once Gibbs needs more than that cost). Otherwise the chains continue
+        with PTT, said in the log and recorded as ``sampler_switch``."""
+        cfg, state = run.config, run.state
+        gibbs = (run.sampler, run.blocks, state.sweeps, state.mixing_time)
+        run.use_sampler("ptt")
+        # measured under the new sampler now, not at the next check: a verification before it would run the
+        # tempered chains from random for less than their renewal time
+        state.sweeps = cfg.k
+        ptt_passed = self.measure_mixing(run, 2 * cfg.auto_mixing_budget)
+        rungs = len(run.sampler.rungs(run.model))
+        cost = (rungs - 1) * int(state.mixing_time)
+        tempered = (run.sampler, run.blocks, state.sweeps, state.mixing_time)
+        run.sampler, run.blocks, state.sweeps, state.mixing_time = gibbs
+        trial = {"update": update, "gibbs_mixing_time": int(gibbs[3]), "rungs": rungs,
+                 "ptt_mixing_time": int(tempered[3]), "ptt_passed": bool(ptt_passed), "ptt_cost": cost}
+        gibbs_cheaper = ((gibbs_passed and gibbs[3] <= cost)
+                         or (gibbs[3] < cost <= 2 * cfg.max_sweeps and self.measure_mixing(run, cost)))
+        if gibbs_cheaper:
+            state.ptt_trials.append({**trial, "gibbs_mixing_time": int(state.mixing_time), "kept": "gibbs"})
+            run.warn(f"update {update}: Gibbs chains need {state.mixing_time} sweeps; tempered chains would need "
+                     f"{'' if ptt_passed else 'more than '}{tempered[3]} steps on {rungs - 1} rung(s) ({cost} rung-sweeps): "
+                     f"staying with Gibbs")
+            return
+        run.sampler, run.blocks, state.sweeps, state.mixing_time = tempered
+        state.ptt_trials.append({**trial, "kept": "ptt"})
+        run.warn(f"update {update}: Gibbs chains need {'' if gibbs_passed else 'more than '}{gibbs[3]} sweeps to mix "
+                 f"(budget {cfg.auto_mixing_budget}): continuing with parallel trajectory tempering (ptt)")
+        state.sampler_switch = {"update": update, "gibbs_mixing_time": gibbs[3], "to": "ptt"}
 
     @staticmethod
     def measure_mixing(run: TrainingRun, t_max: int) -> bool:
