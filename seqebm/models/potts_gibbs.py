@@ -2,7 +2,9 @@
 
 The local field of site i in every chain, h_i(a) + sum_j J_ij(a, x_j), is one fused gather-sum
 (``embedding_bag``) over the rows J[i, :, j, x_j] of a (L*q, q) table: L*q operations per chain and site,
-so one sweep costs about L*L*q per chain, not the L*L*q*q of a one-hot matmul.
+so one sweep costs about L*L*q per chain, not the L*L*q*q of a one-hot matmul. On CPU the site loop runs compiled
+(``potts_sweep.c``, see :mod:`seqebm.models.native`) where a C compiler works: the same arithmetic without the ten
+or so tensor calls per site update that dominate with few chains; the torch loop runs everywhere else.
 """
 from __future__ import annotations
 
