@@ -7,6 +7,7 @@ import torch
 
 from seqebm.models import Potts, native
 from seqebm.models.potts_gibbs import TABLES, neighbour_lists, potts_gibbs, potts_gibbs_ladder
+from seqebm.errors import ShapeError
 from seqebm.rng import RandomStream
 from tests.exact import random_potts
 
@@ -28,7 +29,7 @@ def _both_kernels(run, monkeypatch) -> tuple[torch.Tensor, torch.Tensor]:
     return out[0], out[1]
 
 
-@pytest.mark.parametrize("length, q", [(7, 2), (6, 4), (5, 5), (9, 21), (3, 33)])
+@pytest.mark.parametrize("length, q", [(7, 2), (6, 4), (5, 5), (6, 12), (9, 21), (4, 30), (3, 33)])
 @pytest.mark.parametrize("order", ["sequential", "random"])
 def test_same_draws_as_the_torch_kernel(compiled, monkeypatch, length, q, order):
     """Same numbers in the same order: the draws agree (a float rounding may flip one near a boundary)."""
@@ -114,3 +115,26 @@ def test_the_kernel_declines_what_it_does_not_handle(compiled):
     fields, couplings = torch.randn(2, 300), torch.zeros(2, 300, 2, 300)
     out = potts_gibbs(fields, couplings, torch.zeros(5, 2, dtype=torch.long), 1, 1.0, "sequential", RandomStream(seed=0))
     assert out.shape == (5, 2) and int(out.max()) < 300
+
+
+def test_any_memory_layout_of_the_states(compiled, monkeypatch):
+    """States given transposed (a non-contiguous view) are sampled as the same states laid out row-major."""
+    model = random_potts(6, 5, scale=0.8, seed=2)
+    base = torch.randint(0, 5, (6, 200), generator=torch.Generator().manual_seed(1))
+    run = lambda x: potts_gibbs(model.fields, model.couplings, x, 5, 1.0, "sequential", RandomStream(seed=3))  # noqa: E731
+    assert torch.equal(run(base.t()), run(base.t().contiguous()))
+    with pytest.raises(ShapeError):
+        run(base.t() + 5)
+
+
+def test_a_ladder_of_mixed_precision_takes_the_torch_loop(compiled, monkeypatch):
+    """A rung in float64 beside a float32 one (a saved ladder of another precision): the stacked tables would be
+    float64, which the compiled loop does not read, so the torch loop runs; its log weights are right."""
+    model = random_potts(5, 4, scale=0.7, seed=6)
+    twin = Potts(model.fields.double(), model.couplings.double())
+    states = torch.randint(0, 4, (2, 30, 5), generator=torch.Generator().manual_seed(0))
+    weights = model.ladder_log_weights([model, twin], [1.0, 1.0], states, [(0, 0), (0, 1)])
+    torch.testing.assert_close(weights[0].double(), weights[1].double(), rtol=1e-5, atol=1e-5)
+    out = potts_gibbs_ladder([model.fields, twin.fields], [model.couplings, twin.couplings], [1.0, 1.0], states, 2,
+                             "sequential", RandomStream(seed=1))
+    assert out.shape == states.shape and int(out.max()) < 4

@@ -9,6 +9,7 @@ import torch
 
 from seqebm.models import RBM, Potts
 from seqebm.sampling import ChainState, GibbsSampler, PTSampler, PTTSampler, RandomStream, sample
+from seqebm.sampling.registry import recorded_sampler
 from seqebm.sampling.tempering import pair_acceptance
 from seqebm.stats import site_frequencies
 from tests.exact import all_states
@@ -298,3 +299,6 @@ def test_ptt_samples_a_model_that_carries_no_ladder():
     gibbs = sample(rbm, N_CHAINS, k=300, init=start, seed=4, sampler="gibbs")
     with pytest.raises(AssertionError):
         assert_matches(gibbs, x, p, basin, 4, 2)
+    # a model that carries a PT ladder (temperatures, no bottom rung) gets the same
+    rbm.sampler_state = {"betas": torch.tensor([0.0, 0.5, 1.0])}
+    assert len(recorded_sampler(rbm, "ptt").rungs(rbm)) >= 2

@@ -57,6 +57,7 @@ def _build(compiler: str, target: Path) -> bool:
         try:
             done = subprocess.run(command, capture_output=True, timeout=BUILD_SECONDS)
             if done.returncode == 0:
+                os.chmod(partial, 0o755)  # mkstemp makes it private; a shared cache folder serves other users too
                 os.replace(partial, target)
                 return True
         except (OSError, subprocess.SubprocessError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from seqebm.errors import ConfigError
+from seqebm.errors import ConfigError, ShapeError
 import seqebm.models.native as native
 from seqebm.rng import RandomStream, sample_categorical
 
@@ -140,11 +140,14 @@ def potts_gibbs_ladder(
     if n_sweeps == 0 or n_chains == 0:
         return states
     q = fields[0].shape[1]
-    library = native.kernel(fields[0])
+    library = _native_kernel(fields, couplings)
+    if library is not None and (int(states.min()) < 0 or int(states.max()) >= q):
+        raise ShapeError(f"states must lie in 0..{q - 1}, got {int(states.min())}..{int(states.max())}")
     table, field_stack = TABLES.get(fields, couplings, betas, native.padded_alphabet(q) if library else None)
     offsets = torch.arange(length, device=device) * q
     rung_offsets = torch.arange(n_rungs, device=device)[:, None, None] * (length * q)
-    index = (states + offsets + rung_offsets).reshape(n_rungs * n_chains, length)  # table row of each (chain, site)
+    # table row of each (chain, site), row-major whatever the layout of ``states`` (the compiled loop needs it)
+    index = (states + offsets + rung_offsets).reshape(n_rungs * n_chains, length).contiguous()
     chain_offsets = rung_offsets.reshape(n_rungs, 1).expand(n_rungs, n_chains).reshape(-1)
     sites = site_schedule(length, n_sweeps, order, stream.generator, device)
     uniforms = torch.empty(length, n_rungs * n_chains, device=device, dtype=field_stack.dtype)
@@ -167,13 +170,20 @@ def native_ladder_log_weights(fields: list[torch.Tensor], couplings: list[torch.
     under rung m = (fields[m], couplings[m], betas[m]), for each (s, m) of ``jobs``, from the tables the ladder's
     Gibbs sweeps use (cached: no rebuild after a sweep); None where the compiled kernel does not run (then the caller
     evaluates each model's log weight)."""
-    library = native.kernel(fields[0])
+    library = _native_kernel(fields, couplings)
     if library is None or not jobs or states.shape[1] == 0:
         return None
     q = fields[0].shape[1]
     table, field_stack = TABLES.get(fields, couplings, betas, native.padded_alphabet(q))
     csr = None if neighbours is None else _compressed_rows(neighbours)
     return native.potts_log_weights(library, table, field_stack, states.to(torch.long), torch.tensor(jobs), q, csr)
+
+
+def _native_kernel(fields: list[torch.Tensor], couplings: list[torch.Tensor]):
+    """The compiled kernel where it applies to every rung (all CPU float32: stacking mixed dtypes would promote the
+    tables), else None."""
+    same = all(t.dtype == fields[0].dtype and t.device == fields[0].device for t in [*fields, *couplings])
+    return native.kernel(fields[0]) if same else None
 
 
 def _torch_site_loop(table: torch.Tensor, field_stack: torch.Tensor, index: torch.Tensor, sites: list[int],

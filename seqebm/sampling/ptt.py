@@ -138,7 +138,8 @@ class PTTSampler(Tempering):
         def rung(prefix: str) -> EnergyModel | None:
             if f"{prefix}/{model.parameter_names[0]}" not in arrays:
                 return None
-            tensors = {name: torch.as_tensor(arrays[f"{prefix}/{name}"], device=model.device) for name in model.parameter_names}
+            tensors = {name: torch.as_tensor(arrays[f"{prefix}/{name}"], device=model.device, dtype=model.dtype)
+                       for name in model.parameter_names}
             return type(model).from_file(tensors, model.alphabet, {}, _structure(model))
 
         self.saved = []

@@ -31,7 +31,7 @@ def recorded_sampler(model: EnergyModel, name: str | None = None, beta: float | 
     record = RunRecord.from_metadata(model.metadata)
     training = record.training
     name = name or record.sampling_or_fallback().sampler
-    bottomless = name == "ptt" and not model.sampler_state
+    bottomless = name == "ptt" and "bottom/fields" not in model.sampler_state  # trained with gibbs or pt
     sampler = make_sampler(name, beta=record.sampling_or_fallback().beta if beta is None else beta,
                            order=order or training.get("order", "sequential"), swap_target=training.get("swap_target", 0.3),
                            max_rungs=training.get("max_rungs", 64), profile=own_profile(model) if bottomless else None)
