@@ -117,8 +117,7 @@ def potts_sites(library: ctypes.CDLL, table: torch.Tensor, fields: torch.Tensor,
     failed = library.potts_sites(table.data_ptr(), fields.data_ptr(), index.data_ptr(), sites.data_ptr(), len(sites),
                                  uniforms.data_ptr(), n_total, n_per_rung, length, table.shape[1], q, table.shape[2],
                                  *_pointers(neighbours), torch.get_num_threads())
-    if failed:
-        raise ValueError(f"native Potts kernel refused its arguments (q={q}, stride {table.shape[2]})")
+    _check(failed, q, table)
 
 
 def potts_log_weights(library: ctypes.CDLL, table: torch.Tensor, fields: torch.Tensor, states: torch.Tensor,
@@ -132,9 +131,13 @@ def potts_log_weights(library: ctypes.CDLL, table: torch.Tensor, fields: torch.T
     failed = library.potts_log_weights(table.data_ptr(), fields.data_ptr(), states.data_ptr(), job_state.data_ptr(),
                                        job_block.data_ptr(), len(jobs), n_chains, length, table.shape[1], q,
                                        table.shape[2], *_pointers(neighbours), out.data_ptr(), torch.get_num_threads())
+    _check(failed, q, table)
+    return out
+
+
+def _check(failed: int, q: int, table: torch.Tensor) -> None:
     if failed:
         raise ValueError(f"native Potts kernel refused its arguments (q={q}, stride {table.shape[2]})")
-    return out
 
 
 def _pointers(neighbours: tuple[torch.Tensor, torch.Tensor] | None) -> tuple[int | None, int | None]:

@@ -121,28 +121,38 @@ static void *(*worker_for(int64_t qp))(void *) {
     }
 }
 
+/* How many threads split n_items independent items: the caller's count, within 1..min(MAX_THREADS, n_items). */
+static int thread_count(int n_threads, int64_t n_items) {
+    if (n_threads > MAX_THREADS) n_threads = MAX_THREADS;
+    if (n_threads > n_items) n_threads = (int)n_items;
+    return n_threads < 1 ? 1 : n_threads;
+}
+
+/* Run ``worker`` on each of n_threads jobs (job t at jobs + t * size): job 0 on this thread, the others on their own;
+ * jobs whose thread could not start run here afterwards. */
+static void run_jobs(void *(*worker)(void *), void *jobs, size_t size, int n_threads) {
+    pthread_t threads[MAX_THREADS];
+    int started = 1;
+    for (; started < n_threads; started++)
+        if (pthread_create(&threads[started], NULL, worker, (char *)jobs + started * size) != 0) break;
+    worker(jobs);
+    for (int t = 1; t < started; t++) pthread_join(threads[t], NULL);
+    for (int t = started; t < n_threads; t++) worker((char *)jobs + t * size);
+}
+
 /* Returns 0 on success, 1 on arguments the kernel does not handle (nothing is changed then). */
 int potts_sites(const float *table, const float *fields, int64_t *index, const int64_t *sites, int64_t n_sites,
                 const float *uniforms, int64_t n_total, int64_t n_per_rung, int64_t length, int64_t rows, int64_t q,
                 int64_t qp, const int64_t *nbr_ptr, const int64_t *nbr_idx, int n_threads) {
     if (q < 1 || qp < q || qp > QMAX || (qp != 4 && qp % 8 != 0) || n_per_rung < 1 || n_total < 1) return 1;
-    void *(*worker)(void *) = worker_for(qp);
-    if (n_threads > MAX_THREADS) n_threads = MAX_THREADS;
-    if (n_threads > n_total) n_threads = (int)n_total;
-    if (n_threads < 1) n_threads = 1;
+    n_threads = thread_count(n_threads, n_total);
     job_t jobs[MAX_THREADS];
-    pthread_t threads[MAX_THREADS];
     for (int t = 0; t < n_threads; t++) {
         job_t job = {table, fields, uniforms, index, sites, nbr_ptr, nbr_idx, n_sites, n_total, n_per_rung, length,
                      rows, q, qp, n_total * t / n_threads, n_total * (t + 1) / n_threads};
         jobs[t] = job;
     }
-    int started = 1;
-    for (; started < n_threads; started++)
-        if (pthread_create(&threads[started], NULL, worker, &jobs[started]) != 0) break;
-    worker(&jobs[0]);
-    for (int t = 1; t < started; t++) pthread_join(threads[t], NULL);
-    for (int t = started; t < n_threads; t++) worker(&jobs[t]); /* threads that could not start: done here */
+    run_jobs(worker_for(qp), jobs, sizeof jobs[0], n_threads);
     return 0;
 }
 
@@ -192,21 +202,13 @@ int potts_log_weights(const float *table, const float *fields, const int64_t *st
                       int n_threads) {
     const int64_t n_total = n_jobs * n_chains;
     if (q < 1 || qp < q || n_total < 1) return 1;
-    if (n_threads > MAX_THREADS) n_threads = MAX_THREADS;
-    if (n_threads > n_total) n_threads = (int)n_total;
-    if (n_threads < 1) n_threads = 1;
+    n_threads = thread_count(n_threads, n_total);
     weight_job_t jobs[MAX_THREADS];
-    pthread_t threads[MAX_THREADS];
     for (int t = 0; t < n_threads; t++) {
         weight_job_t job = {table, fields, states, job_state, job_block, nbr_ptr, nbr_idx, out, n_chains, length, rows,
                             q, qp, n_total * t / n_threads, n_total * (t + 1) / n_threads};
         jobs[t] = job;
     }
-    int started = 1;
-    for (; started < n_threads; started++)
-        if (pthread_create(&threads[started], NULL, weigh, &jobs[started]) != 0) break;
-    weigh(&jobs[0]);
-    for (int t = 1; t < started; t++) pthread_join(threads[t], NULL);
-    for (int t = started; t < n_threads; t++) weigh(&jobs[t]);
+    run_jobs(weigh, jobs, sizeof jobs[0], n_threads);
     return 0;
 }

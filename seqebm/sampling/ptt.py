@@ -8,6 +8,7 @@ from seqebm.errors import ConfigError
 from seqebm.models.base import EnergyModel
 from seqebm.models.potts import Potts
 from seqebm.rng import RandomStream
+from seqebm.sampling.init import init_chains
 from seqebm.sampling.samplers import Reduce
 from seqebm.sampling.state import ChainState
 from seqebm.sampling.tempering import CHECK_STEPS, PROBE_CHAINS, Rung, Tempering, ladder_log_partition, pair_acceptance
@@ -19,7 +20,7 @@ def own_profile(model: EnergyModel, n_chains: int = PROBE_CHAINS, sweeps: int = 
     a PTT ladder for a model that carries none (trained with Gibbs, or an older file). Any independent-site model is
     an exact bottom rung; being close to the model only keeps the ladder short."""
     stream = RandomStream(seed=seed, device=model.device)
-    start = torch.randint(0, model.q, (n_chains, model.length), generator=stream.generator, device=model.device)
+    start = init_chains(n_chains, model.length, model.q, "random", generator=stream.generator, device=model.device)
     return site_frequencies(model.gibbs(start, sweeps, 1.0, stream)[0], model.q)
 
 
