@@ -114,3 +114,17 @@ def test_a_ladder_that_grows_every_update_halves_the_rate_although_each_rung_is_
     assert next_step_size(rows, 5, 0.05, [{"update": 3, "lr": 0.025, "reason": "ladder"}]) is None
     steady = [{**row, "rungs": 6} for row in rows]
     assert next_step_size(steady, 0, 0.05, []) is None
+
+
+def test_slow_cycles_of_the_slope_are_caught_and_drifts_or_noise_are_not():
+    from seqebm.training.stepsize import CYCLE_WINDOW
+
+    # measured on the 8x8 Ising data (eq, tempered chains, Adam 0.01): a cycle of ~10 updates, not a period-2 swing
+    measured = [1.05, 0.73, 0.58, 0.68, 0.86, 1.10, 1.21, 1.20, 1.14, 0.99, 0.81, 0.73]
+    assert len(measured) == CYCLE_WINDOW
+    assert diagnose(rows_of([0.998] * 12, slope=measured)).startswith("correlation slope cycles")
+    assert diagnose(rows_of([0.998] * 11, slope=measured[:11])) is None  # fewer rows than a window
+    # a slow steady drift of the slope, and a slope that wanders by its noise, are not cycles
+    assert diagnose(rows_of([0.95] * 12, slope=list(np.linspace(0.8, 1.0, 12)))) is None
+    noise = 0.92 + 0.02 * np.random.default_rng(1).standard_normal(60)
+    assert all(diagnose(rows_of([0.94] * 12, slope=list(noise[i:i + 12]))) is None for i in range(48))

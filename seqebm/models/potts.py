@@ -314,7 +314,9 @@ class Potts(EnergyModel):
         if l2:
             grad_j = grad_j - l2 * self.couplings
         if l1:
-            grad_j = grad_j - l1 * torch.sign(self.couplings)
+            # the sign of the symmetric part: rounding may leave J[i,a,j,b] and J[j,b,i,a] of opposite signs near 0,
+            # and a sign that differs between the two would make the step (and the model) asymmetric
+            grad_j = grad_j - l1 * torch.sign(self.couplings + self.couplings.permute(2, 3, 0, 1))
         idx = torch.arange(self.length, device=grad_j.device)
         grad_j[idx, :, idx, :] = 0  # self-couplings are not parameters
         if self.pair_mask is not None:

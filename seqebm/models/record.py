@@ -73,6 +73,8 @@ class TrainingState:
     ptt_trials: list[dict] = field(default_factory=list)  # --sampler auto: each PTT trial, its cost and what was kept
     log_partition: dict | None = None  # {"value", "method", "update"}: log Z of the final model from a tempering ladder
     decimations: list[dict] = field(default_factory=list)  # sparse models: each decimation step (update, density, ...)
+    chain_ceilings: dict = field(default_factory=dict)  # {str(n_chains): Pearson ceiling}: set when the count is automatic
+    chain_growth: list[dict] = field(default_factory=list)  # each growth of the chain count (update, from, to, ...)
 
     def to_dict(self) -> dict:
         out = {"update": self.update, "sweeps": self.sweeps, "mixing_time": self.mixing_time, "seconds": self.seconds,
@@ -87,6 +89,10 @@ class TrainingState:
             out["log_partition"] = self.log_partition
         if self.decimations:
             out["decimations"] = self.decimations
+        if self.chain_ceilings:
+            out["chain_ceilings"] = self.chain_ceilings
+        if self.chain_growth:
+            out["chain_growth"] = self.chain_growth
         if self.stopped_because is not None:
             out["stopped_because"] = self.stopped_because
         out["verifications"] = [v.to_dict() for v in self.verifications]

@@ -43,6 +43,13 @@ class ChainState:
         return ChainState(self.visible[pick], None if self.hidden is None else self.hidden[pick], self.beta, self.steps,
                           {k: v[pick] for k, v in self.auxiliary.items()})
 
+    def tiled(self, n: int) -> "ChainState":
+        """``n`` chains (``n`` >= the current count): chain i is a copy of chain i mod N, auxiliary state included.
+        Copies share their past, not their future: each draws its own randomness from the next step on."""
+        index = torch.arange(n, device=self.visible.device) % self.n_chains
+        return ChainState(self.visible[index], None if self.hidden is None else self.hidden[index], self.beta, self.steps,
+                          {k: v[index] for k, v in self.auxiliary.items()})
+
     @staticmethod
     def concat(states: list["ChainState"]) -> "ChainState":
         """The chains of several blocks as one state (same sampler, same step count)."""

@@ -101,6 +101,9 @@ class TrainConfig:
                               dynamics=True)
     low_rank: int = option(0, "RBM: start from the Hopfield-Potts model of the data's first N principal directions (mean "
                            "field, in the first N hidden units); 0: small random weights.", non_negative_int, dynamics=True)
+    start: str = option("profile", "Potts: the model training starts from: profile (the data's independent-site model) "
+                        "or plm (a pseudo-likelihood estimate; a warm start only: training, and the eq regime's "
+                        "verification, continue from it).", choice(("profile", "plm")), dynamics=True)
     regime: str = option("rdm", "rdm (out of equilibrium, fast generator), cd, pcd, or eq (equilibrium).",
                          choice(REGIMES), dynamics=True)
     sampler: str = option("auto", "Markov chain sampler: gibbs, pt (tempering in temperature), ptt (parallel trajectory "
@@ -122,7 +125,8 @@ class TrainConfig:
                                   "when --test is not given.", interval(0, 1, True, False), dynamics=True)
     k: int = option(10, "Gibbs steps per update (eq: the starting value).", positive_int, dynamics=True)
     n_chains: int | None = option(None, "Number of chains (default: the smallest of 5,000 / 10,000 / 20,000 whose Pearson "
-                                  "ceiling clears the target).", positive_int, ("--chains",), dynamics=True, nullable=True)
+                                  "ceiling clears the target; pcd/eq runs move on to the next once it would show the "
+                                  "target).", positive_int, ("--chains",), dynamics=True, nullable=True)
     init: str = option("random", "Chain initialisation p0: random, data or profile.", choice(INITS), dynamics=True)
     beta: float = option(1.0, "Inverse temperature of the chains.", positive, dynamics=True)
     order: str = option("sequential", "Potts site order: sequential, permutation or random.", choice(ORDERS), dynamics=True)
@@ -203,6 +207,8 @@ class TrainConfig:
         if self.low_rank and model != "rbm":
             raise ConfigError("--low-rank starts an RBM's hidden units from the data's principal directions: use it "
                               "with --model rbm")
+        if self.start == "plm" and model != "potts":
+            raise ConfigError("--start plm is a pseudo-likelihood Potts model: use it with --model potts")
         if self.target_density is not None and (model != "potts" or self.target_pearson is None):
             raise ConfigError("--target-density decimates the couplings of a Potts model between visits of the Pearson "
                               "target: use it with --model potts and a --target")

@@ -20,6 +20,7 @@ from seqebm.memory import check_memory
 from seqebm.models.base import EnergyModel
 from seqebm.models.record import DataRecord, RunRecord, TrainingState
 from seqebm.models.lowrank import low_rank_start_
+from seqebm.models.plm import pseudo_likelihood_potts
 from seqebm.models.registry import model_class
 from seqebm.rng import RandomStream
 from seqebm.sampling.init import init_chains
@@ -112,9 +113,10 @@ class Run:
     def last_event(self) -> int:
         """The last update whose event changed what the chains measure: a learning-rate change, a change of the
         sweeps per update, of the sampler or of its ladder (a rung added), a restart from fresh chains after a failed
-        verification, a decimation."""
+        verification, a decimation, more chains."""
         events = [0, *(int(c["update"]) for c in self.lr_changes), *(d["update"] for d in self.state.decimations),
                   *(v.update for v in self.state.verifications if not v.passed),
+                  *(g["update"] for g in self.state.chain_growth if g.get("to")),
                   *(int(b["update"]) - 1 for a, b in zip(self.rows, self.rows[1:]) if _changed(a, b, "sweeps", "rungs"))]
         if self.state.sampler_switch:
             events.append(int(self.state.sampler_switch["update"]))
@@ -166,12 +168,16 @@ def begin(dataset: SequenceDataset, cfg: TrainConfig, comm: Communicator, device
         raise ConfigError(f"{n_chains} chains cannot be split into {n_blocks} equal blocks; pass n_chains")
     per_block = n_chains // n_blocks
     model = cls.initial(dataset.length, dataset.q, dataset.alphabet, data.single, shared, cfg.hidden, cfg.hidden_type)
+    if cfg.start == "plm":
+        model = pseudo_likelihood_potts(states, dataset.q, weights, dataset.alphabet, dtype=model.dtype)
     if cfg.low_rank:
         low_rank_start_(model, data.single, data.pair, cfg.low_rank)
     chains = [sampler.init(model, init_chains(per_block, dataset.length, dataset.q, cfg.init, s, w, None, stream.generator, device),
                            stream) for (s, w), stream in zip(data.shards, streams)]
     chains = sampler.settle(model, chains, streams, comm.all_reduce_)
     state = TrainingState(sweeps=cfg.k, pearson_ceiling=ceiling)
+    if cfg.n_chains is None and ceiling is not None:
+        state.chain_ceilings = {str(n_chains): ceiling}  # an automatic count: it may grow near the target
     return Run(model=model, blocks=chains, streams=streams, state=state, per_block=per_block, **common)
 
 

@@ -30,6 +30,7 @@ from seqebm.sampling.state import ChainState
 from seqebm.training.curves import plot_tempering, plot_training_curve
 from seqebm.training.data import held_out_split
 from seqebm.training.decimation import above_target, decimate_, updates_since_step
+from seqebm.training.growth import grow_chains_
 from seqebm.training.diagnostics import final_log_partition, reduce_info, sampler_row
 from seqebm.training.parallel import Communicator, combine
 from seqebm.training.persistence import (
@@ -171,6 +172,7 @@ class Trainer:
         run.blocks = run.sampler.adapt(model, evolved, info)
         self._check_divergence(model, update, cfg.divergence_bound)
         run.regime.after_update(run, update)
+        grow_chains_(run, update)
         seconds = time.perf_counter() - clock
         row = {"update": update, "seconds": round(seconds, 3), "pearson": run.pearson, "slope": run.slope,
                "mixing_time": run.state.mixing_time, "sweeps": n_steps, "log_grad_norm": math.log(grad_norm + 1e-30),

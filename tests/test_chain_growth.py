@@ -1,0 +1,92 @@
+"""Automatic chain counts grow near the target (seqebm.training.growth)."""
+import pytest
+import torch
+
+import seqebm.training.data as training_data
+import seqebm.training.growth as growth
+from seqebm.models.record import RunRecord
+from seqebm.sampling.state import ChainState
+from seqebm.stats.compare import CorrelationTarget, pearson_ceiling
+from seqebm.training import Trainer
+from tests.exact import random_potts
+from tests.test_training import dataset_of, exact_samples
+
+CHOICES = (100, 200, 400)
+
+
+@pytest.fixture
+def small_choices(monkeypatch):
+    """Chain counts of a size a test can afford (the production ones are 5,000 / 10,000 / 20,000)."""
+    monkeypatch.setattr(training_data, "CHAIN_CHOICES", CHOICES)
+    monkeypatch.setattr(growth, "CHAIN_CHOICES", CHOICES)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return dataset_of(exact_samples(random_potts(10, 3, scale=0.4, seed=3), 4000), 3)
+
+
+def test_tiled_chains_are_copies_with_their_auxiliary_state():
+    state = ChainState(torch.arange(6).reshape(3, 2), torch.rand(3, 4), 0.5, 7, {"rungs": torch.arange(3)[:, None] * 10})
+    tiled = state.tiled(6)
+    assert tiled.n_chains == 6 and tiled.steps == 7 and tiled.beta == 0.5
+    assert torch.equal(tiled.visible, torch.cat([state.visible, state.visible]))
+    assert torch.equal(tiled.hidden[3:], state.hidden)
+    assert torch.equal(tiled.auxiliary["rungs"][:, 0], torch.tensor([0, 10, 20, 0, 10, 20]))
+
+
+def test_automatic_count_grows_when_the_next_count_would_show_the_target(small_choices, data):
+    warnings = []
+    result = Trainer(model="potts", regime="eq", target_pearson=0.75, max_updates=60, device="cpu", reweight=False,
+                     seed=0, warn=warnings.append).fit(data)
+    state = RunRecord.from_metadata(result.model.metadata).state
+    assert [(g["from"], g["to"]) for g in state.chain_growth] == [(200, 400)]
+    event = state.chain_growth[0]
+    ceilings = state.chain_ceilings
+    # grown below the target, at the update whose Pearson projects onto it with the next ceiling
+    before = result.log.set_index("update").loc[event["update"], "pearson"]
+    assert before < 0.75 <= before * ceilings["400"] / ceilings["200"]
+    assert event["projected"] == pytest.approx(before * ceilings["400"] / ceilings["200"])
+    # the ceilings are those of the data resampled that many times
+    target = CorrelationTarget.from_states(data.tensor(), 3, data.weights_tensor())
+    resampled = pearson_ceiling(data.tensor(), 3, data.weights_tensor(), 400, target=target,
+                                generator=torch.Generator().manual_seed(1))
+    assert abs(ceilings["400"] - resampled) < 0.05
+    assert result.chains.shape[0] == 400 and RunRecord.from_metadata(result.model.metadata).training["n_chains"] == 400
+    assert result.pearson_ceiling == ceilings["400"]
+    assert result.stopped_because == "target_pearson" and state.verifications[-1].passed
+    assert any("continuing with 400 chains" in w for w in warnings)
+
+
+def test_given_chain_counts_never_grow(small_choices, data):
+    result = Trainer(model="potts", regime="eq", target_pearson=0.75, n_chains=200, max_updates=40, device="cpu",
+                     reweight=False, seed=0).fit(data)
+    state = RunRecord.from_metadata(result.model.metadata).state
+    assert not state.chain_growth and not state.chain_ceilings and result.chains.shape[0] == 200
+
+
+def test_a_grown_run_resumes_with_its_grown_chains(small_choices, data, tmp_path):
+    options = dict(model="potts", regime="eq", target_pearson=0.75, device="cpu", reweight=False, seed=0,
+                   checkpoint_every=1)
+    whole = Trainer(out_dir=tmp_path / "whole", max_updates=60, **options).fit(data)
+    grown_at = RunRecord.from_metadata(whole.model.metadata).state.chain_growth[0]["update"]
+    Trainer(out_dir=tmp_path / "split", max_updates=grown_at, **options).fit(data)
+    resumed = Trainer.resume(tmp_path / "split", data, max_updates=60)
+    assert resumed.chains.shape[0] == 400
+    assert torch.equal(resumed.chains, whole.chains)
+    assert torch.equal(resumed.model.couplings, whole.model.couplings)
+
+
+def test_no_growth_before_the_copies_of_the_last_one_part():
+    from types import SimpleNamespace
+
+    from seqebm.models.record import TrainingState
+    from seqebm.training.config import TrainConfig
+
+    state = TrainingState(sweeps=128, mixing_time=256, chain_ceilings={"5000": 0.96},
+                          chain_growth=[{"update": 59, "from": 5000, "to": 10000}])
+    run = SimpleNamespace(config=TrainConfig(regime="eq", target_pearson=0.95), state=state, pearson=0.94)
+    # copies are a mixing time (two updates of 128 sweeps) apart after update 61: judged again from update 62
+    assert [growth._may_grow(run, update) for update in (60, 61, 62)] == [False, False, True]
+    run.pearson = 0.95
+    assert not growth._may_grow(run, 62)  # at the target: verification, not more chains
