@@ -90,3 +90,18 @@ def test_no_growth_before_the_copies_of_the_last_one_part():
     assert [growth._may_grow(run, update) for update in (60, 61, 62)] == [False, False, True]
     run.pearson = 0.95
     assert not growth._may_grow(run, 62)  # at the target: verification, not more chains
+
+
+def test_a_failed_verification_is_retried_at_once_when_more_chains_measure_it(monkeypatch):
+    from types import SimpleNamespace
+
+    from seqebm.models.record import TrainingState, Verification
+    from seqebm.training.config import TrainConfig
+    from seqebm.training.regimes import EqRegime
+
+    monkeypatch.setattr(EqRegime, "chains_from_random", lambda self, run, sweeps: ([], 0.96))
+    failed = [Verification(62, 512, 0.945, False)]
+    for growth_events, expected in (([], None), ([{"update": 63, "from": 10000, "to": 20000}], "target_pearson")):
+        state = TrainingState(sweeps=128, mixing_time=256, verifications=list(failed), chain_growth=growth_events)
+        run = SimpleNamespace(config=TrainConfig(regime="eq", target_pearson=0.95), state=state, warn=print)
+        assert EqRegime().at_target(run, 64) == expected
