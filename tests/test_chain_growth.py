@@ -86,10 +86,17 @@ def test_no_growth_before_the_copies_of_the_last_one_part():
     state = TrainingState(sweeps=128, mixing_time=256, chain_ceilings={"5000": 0.96},
                           chain_growth=[{"update": 59, "from": 5000, "to": 10000}])
     run = SimpleNamespace(config=TrainConfig(regime="eq", target_pearson=0.95), state=state, pearson=0.94)
+
+    def judged(update: int, measured_at: int | None = None) -> bool:
+        run.pearson_update = update if measured_at is None else measured_at
+        return growth._may_grow(run, update)
+
     # copies are a mixing time (two updates of 128 sweeps) apart after update 61: judged again from update 62
-    assert [growth._may_grow(run, update) for update in (60, 61, 62)] == [False, False, True]
+    assert [judged(update) for update in (60, 61, 62)] == [False, False, True]
+    # ... on a Pearson measured after the growth (a model measured every few updates may carry an older one)
+    assert not judged(62, measured_at=59)
     run.pearson = 0.95
-    assert not growth._may_grow(run, 62)  # at the target: verification, not more chains
+    assert not judged(62)  # at the target: verification, not more chains
 
 
 def test_a_failed_verification_is_retried_at_once_when_more_chains_measure_it(monkeypatch):

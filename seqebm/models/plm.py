@@ -16,6 +16,14 @@ from seqebm.models.potts import Potts
 L2_FIELDS = 0.01
 L2_COUPLINGS = 0.01
 CHUNK_ENTRIES = 1 << 24  # one-hot entries (rows x L q) per chunk of the objective (64 MB in float32)
+HISTORY = 10  # L-BFGS memory: each step keeps two vectors of every parameter
+
+
+def pseudo_likelihood_memory(length: int, q: int, dtype: torch.dtype = torch.float32) -> int:
+    """Bytes the fit needs: the L-BFGS history, the parameters, their gradient and a few (Lq)^2 temporaries, plus
+    the chunk of one-hot rows and logits."""
+    width = length * q
+    return (2 * HISTORY + 8) * width * width * torch.finfo(dtype).bits // 8 + 6 * CHUNK_ENTRIES * 4
 
 
 def pseudo_likelihood_potts(states: torch.Tensor, q: int, weights: torch.Tensor | None = None, alphabet: Alphabet | str | None = None,
@@ -28,15 +36,15 @@ def pseudo_likelihood_potts(states: torch.Tensor, q: int, weights: torch.Tensor 
     w = torch.ones(n, device=device, dtype=dtype) if weights is None else weights.to(device=device, dtype=dtype)
     w = w / w.sum()
     width = length * q
-    not_self = (1 - torch.kron(torch.eye(length, device=device, dtype=dtype), torch.ones(q, q, device=device, dtype=dtype)))
+    not_self = (1 - torch.eye(length, device=device, dtype=dtype))[:, None, :, None]
     fields = torch.zeros(length, q, device=device, dtype=dtype, requires_grad=True)
     free = torch.zeros(width, width, device=device, dtype=dtype, requires_grad=True)
     rows = max(1, CHUNK_ENTRIES // width)
-    optimizer = torch.optim.LBFGS([fields, free], max_iter=max_iterations, history_size=20, line_search_fn="strong_wolfe",
+    optimizer = torch.optim.LBFGS([fields, free], max_iter=max_iterations, history_size=HISTORY, line_search_fn="strong_wolfe",
                                   tolerance_grad=1e-6, tolerance_change=1e-10)
 
     def couplings() -> torch.Tensor:
-        return (free + free.T) / 2 * not_self
+        return (((free + free.T) / 2).reshape(length, q, length, q) * not_self).reshape(width, width)
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad()

@@ -34,7 +34,7 @@ def grow_chains_(run: TrainingRun, update: int) -> bool:
     following = bigger[0]
     ceiling_now, ceiling_next = state.chain_ceilings[str(now)], _ceiling(run, following)
     projected = run.pearson * ceiling_next / ceiling_now
-    if projected < cfg.target_pearson or not _fits(run, following):
+    if projected < cfg.target_pearson or not _fits(run, following, update):
         return False
     per_block = following // run.n_blocks
     run.blocks = [block.tiled(per_block) for block in run.blocks]
@@ -53,6 +53,8 @@ def _may_grow(run: TrainingRun, update: int) -> bool:
     the chains hold fewer independent samples than their number and their Pearson reads low)."""
     cfg, state = run.config, run.state
     grown = [g["update"] for g in state.chain_growth if g.get("to")]
+    if grown and run.pearson_update <= grown[-1]:
+        return False  # the Pearson at hand was measured on the smaller count (models measured every few updates)
     if grown:
         sweeps = max(int(state.sweeps), 1)
         apart = -(-int(state.mixing_time or sweeps) // sweeps) + 1  # updates until copies are a mixing time apart
@@ -73,15 +75,19 @@ def _ceiling(run: TrainingRun, n_chains: int) -> float:
     return ceilings[str(n_chains)]
 
 
-def _fits(run: TrainingRun, n_chains: int) -> bool:
-    """Whether training with ``n_chains`` fits the device's memory (else the run keeps its count, said once)."""
+def _fits(run: TrainingRun, n_chains: int, update: int) -> bool:
+    """Whether the extra chains fit the device's free memory, agreed by every process (any one short: none grows);
+    else the run keeps its count, said once."""
     cfg, dataset = run.config, run.data.dataset
-    needed = model_class(cfg.model).training_memory(dataset.n_sequences, dataset.length, dataset.q,
-                                                    n_chains // run.comm.world_size, cfg.hidden)
-    if needed <= available_memory(run.model.device):
+    cls = model_class(cfg.model)
+    def need(n: int) -> int:
+        return cls.training_memory(dataset.n_sequences, dataset.length, dataset.q, n // run.comm.world_size, cfg.hidden)
+    short = torch.tensor([float(need(n_chains) - need(run.n_chains) > available_memory(run.model.device))],
+                         device=run.model.device)
+    if not bool(run.comm.all_reduce_(short, op="max").item()):
         return True
     if not any(g.get("to") is None for g in run.state.chain_growth):
-        run.state.chain_growth.append({"update": run.state.update, "from": run.n_chains, "to": None,
+        run.state.chain_growth.append({"update": update, "from": run.n_chains, "to": None,
                                        "reason": f"{n_chains} chains do not fit the device's memory"})
         run.warn(f"{n_chains} chains would show the target but do not fit the device's memory: keeping {run.n_chains}")
     return False

@@ -48,6 +48,8 @@ class TrainingRun(Protocol):
     n_blocks: int  # blocks over all processes
     per_block: int  # chains per block
     warn: Callable[[str], None]
+    pearson: float  # the last measured Pearson of the chains
+    pearson_update: int  # the update it was measured at
 
     def block_frequencies(self, blocks: list[ChainState]) -> tuple[torch.Tensor, torch.Tensor]: ...
 

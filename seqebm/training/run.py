@@ -20,7 +20,7 @@ from seqebm.memory import check_memory
 from seqebm.models.base import EnergyModel
 from seqebm.models.record import DataRecord, RunRecord, TrainingState
 from seqebm.models.lowrank import low_rank_start_
-from seqebm.models.plm import pseudo_likelihood_potts
+from seqebm.models.plm import pseudo_likelihood_memory, pseudo_likelihood_potts
 from seqebm.models.registry import model_class
 from seqebm.rng import RandomStream
 from seqebm.sampling.init import init_chains
@@ -59,6 +59,7 @@ class Run:
     rows: list[dict] = field(default_factory=list)
     lr_changes: list[dict] = field(default_factory=list)
     pearson: float = float("nan")
+    pearson_update: int = 0  # the update at which ``pearson`` was last measured
     slope: float = float("nan")
     deadline: float | None = None  # time.perf_counter() at which this launch's max_seconds ends
     ais_estimate: dict | None = None  # the last AIS record of log Z: the end of training reuses one of its last update
@@ -169,6 +170,9 @@ def begin(dataset: SequenceDataset, cfg: TrainConfig, comm: Communicator, device
     per_block = n_chains // n_blocks
     model = cls.initial(dataset.length, dataset.q, dataset.alphabet, data.single, shared, cfg.hidden, cfg.hidden_type)
     if cfg.start == "plm":
+        check_memory(pseudo_likelihood_memory(dataset.length, dataset.q, model.dtype),
+                     f"the pseudo-likelihood start of a Potts model of L={dataset.length}, q={dataset.q}", device,
+                     path=dataset.source or None, hint="start from the independent-site model (--start profile)")
         model = pseudo_likelihood_potts(states, dataset.q, weights, dataset.alphabet, dtype=model.dtype)
     if cfg.low_rank:
         low_rank_start_(model, data.single, data.pair, cfg.low_rank)
@@ -214,6 +218,7 @@ def _continued(checkpoint: Checkpoint, blocks: list[int], streams: list[RandomSt
               lr_changes=lr_changes, **common)
     if run.rows:  # the agreement last measured, as the uninterrupted run would still show it
         run.pearson, run.slope = run.rows[-1]["pearson"], run.rows[-1]["slope"]
+        run.pearson_update = int(run.rows[-1]["update"])
     return run
 
 

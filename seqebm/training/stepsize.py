@@ -8,8 +8,8 @@ and resume it with a smaller learning rate; this module does that from the log r
 - **swing**: over the last ``WINDOW`` measurements the Pearson (or, while the Pearson does not rise, the slope)
   alternates in sign from one update to the next, with steps larger than the noise of a measurement (``SWING``)
   and little net progress;
-- **cycle**: over the last ``CYCLE_WINDOW`` measurements the slope goes up and down through at least one slow cycle
-  spanning more than ``CYCLE_SPAN`` of its level with little net progress (Adam's momentum over a stiff direction,
+- **cycle**: over the last ``CYCLE_WINDOW`` measurements the slope goes up and down through one slow cycle (two or
+  three turning points) spanning more than ``CYCLE_SPAN`` of its level with little net progress (Adam's momentum over a stiff direction,
   e.g. the overall coupling strength of a model near a phase transition whose chains follow it at once, as tempered
   chains do; measured on the 8x8 Ising data: the slope cycled 0.58 -> 1.21 -> 0.73 with a period of ~10 updates);
 - **falling**: the Pearson falls steadily (a trend, not noise) by more than ``3 * SWING``;
@@ -70,9 +70,10 @@ class Trend:
         return self.amplitude > noise and self.alternation >= 0.75 and self.efficiency < 0.5
 
     def oscillates(self, noise: float) -> bool:
-        """Slow cycles (momentum over a stiff direction): a span well above the noise, at least one full cycle
-        (two turning points), little net progress; a steady drift or a plateau of noise is not one."""
-        return self.span > noise and 2 <= self.turns and self.alternation < 0.75 and self.efficiency < 0.25
+        """Slow cycles (momentum over a stiff direction): a span well above the noise, one or one and a half cycles
+        (two or three turning points: noise turns at about every other point), little net progress; a steady drift
+        or a plateau of noise is not one."""
+        return self.span > noise and 2 <= self.turns <= 3 and self.efficiency < 0.25
 
 
 @dataclass(frozen=True)

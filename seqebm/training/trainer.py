@@ -239,6 +239,7 @@ class Trainer:
             freqs = run.block_frequencies(evolved)
         if freqs is not None:
             run.pearson, run.slope = run.target.of_frequencies(*freqs)
+            run.pearson_update = update
 
     def _stop_reason(self, run: Run, update: int) -> tuple[int, str | None]:
         """(signal to stop on, stop reason). Decisions that differ between processes (signals, clocks) are agreed on
