@@ -76,6 +76,10 @@ class TrainingState:
     chain_ceilings: dict = field(default_factory=dict)  # {str(n_chains): Pearson ceiling}: set when the count is automatic
     chain_growth: list[dict] = field(default_factory=list)  # each growth of the chain count (update, from, to, ...)
 
+    def growth_updates(self) -> list[int]:
+        """The updates at which the chain count grew (an entry without ``to`` records a count that did not fit)."""
+        return [int(g["update"]) for g in self.chain_growth if g.get("to")]
+
     def to_dict(self) -> dict:
         out = {"update": self.update, "sweeps": self.sweeps, "mixing_time": self.mixing_time, "seconds": self.seconds,
                "pearson": self.pearson, "pearson_ceiling": self.pearson_ceiling, "sampler": self.sampler}

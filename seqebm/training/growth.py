@@ -52,7 +52,7 @@ def _may_grow(run: TrainingRun, update: int) -> bool:
     and not while the copies of the last growth may still be alike (they part within the mixing time: until then
     the chains hold fewer independent samples than their number and their Pearson reads low)."""
     cfg, state = run.config, run.state
-    grown = [g["update"] for g in state.chain_growth if g.get("to")]
+    grown = state.growth_updates()
     if grown and run.pearson_update <= grown[-1]:
         return False  # the Pearson at hand was measured on the smaller count (models measured every few updates)
     if grown:

@@ -201,7 +201,7 @@ class EqRegime(Regime):
         if not cfg.verify_equilibrium:
             return "target_pearson"
         last = state.verifications[-1] if state.verifications else None
-        more_chains = last is not None and any(g.get("to") and g["update"] >= last.update for g in state.chain_growth)
+        more_chains = last is not None and any(u >= last.update for u in state.growth_updates())
         if last and not last.passed and update < last.update + cfg.mix_check_every and not more_chains:
             return None  # after a failed verification, train a few updates before trying again (unless more
             # chains now measure it: their noise may be what failed it)

@@ -117,7 +117,7 @@ class Run:
         verification, a decimation, more chains."""
         events = [0, *(int(c["update"]) for c in self.lr_changes), *(d["update"] for d in self.state.decimations),
                   *(v.update for v in self.state.verifications if not v.passed),
-                  *(g["update"] for g in self.state.chain_growth if g.get("to")),
+                  *self.state.growth_updates(),
                   *(int(b["update"]) - 1 for a, b in zip(self.rows, self.rows[1:]) if _changed(a, b, "sweeps", "rungs"))]
         if self.state.sampler_switch:
             events.append(int(self.state.sampler_switch["update"]))

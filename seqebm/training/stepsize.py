@@ -54,8 +54,8 @@ class Trend:
     net: float
     efficiency: float
     alternation: float
-    span: float = 0.0
-    turns: int = 0
+    span: float
+    turns: int
 
     @classmethod
     def of(cls, values: Sequence[float]) -> "Trend":
@@ -104,11 +104,12 @@ def diagnose(rows: list[dict]) -> str | None:
         if trend.net < -3 * SWING and trend.efficiency > 0.5:
             return f"Pearson falls by {-trend.net:.3f} over {WINDOW} measurements"
         rising = trend.net > 3 * SWING and trend.efficiency > 0.5
-    slope = _finite(rows, "slope")[-WINDOW:]
+    slopes = _finite(rows, "slope")
+    slope = slopes[-WINDOW:]
     level = max(sum(abs(s) for s in slope) / max(len(slope), 1), 0.1)
     if len(slope) >= WINDOW and not rising and (swing := Trend.of(slope)).swings(SLOPE_SWING * level):
         return f"correlation slope swings by {swing.amplitude:.3f} per update"
-    cycle = _finite(rows, "slope")[-CYCLE_WINDOW:]
+    cycle = slopes[-CYCLE_WINDOW:]
     if len(cycle) >= CYCLE_WINDOW and not rising and Trend.of(cycle).oscillates(CYCLE_SPAN * level):
         return (f"correlation slope cycles between {min(cycle):.2f} and {max(cycle):.2f} over {CYCLE_WINDOW} "
                 f"updates")
