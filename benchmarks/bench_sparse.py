@@ -52,7 +52,8 @@ def main() -> None:
                              "chain_sweeps_per_s": chain_sweeps_per_second(model, chains, args.sweeps, repeat)})
     table = pd.DataFrame(rows).groupby(["chains", "model"])["chain_sweeps_per_s"].median().unstack()
     table["ratio sparse/dense"] = table["sparse"] / table["dense"]
-    print(f"density {sparse.density:.3f} (L = {sparse.length}, q = {sparse.q}), medians of {args.repeats} runs")
+    print(f"coupling density {sparse.density:.3f}, pair density {sparse.pair_density:.3f} (L = {sparse.length}, "
+          f"q = {sparse.q}), medians of {args.repeats} runs")
     print(table.round(2).to_string())
 
 

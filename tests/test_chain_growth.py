@@ -112,3 +112,24 @@ def test_a_failed_verification_is_retried_at_once_when_more_chains_measure_it(mo
         state = TrainingState(sweeps=128, mixing_time=256, verifications=list(failed), chain_growth=growth_events)
         run = SimpleNamespace(config=TrainConfig(regime="eq", target_pearson=0.95), state=state, warn=print)
         assert EqRegime().at_target(run, 64) == expected
+
+
+def test_growth_goes_to_the_smallest_count_that_would_show_the_target(small_choices, monkeypatch):
+    from types import SimpleNamespace
+
+    from seqebm.models.record import TrainingState
+    from seqebm.training.config import TrainConfig
+
+    monkeypatch.setattr(growth, "_fits", lambda run, n_chains, update: True)
+    ceilings = {"100": 0.90, "200": 0.93, "400": 0.96}
+    # 0.80 would show 0.827 / 0.853 on 200 / 400 chains, 0.83 0.858 / 0.885, 0.86 0.889 / 0.917
+    for pearson, expected in ((0.80, None), (0.83, 400), (0.86, 200)):
+        blocks = [ChainState(torch.zeros(100, 4, dtype=torch.long))]
+        state = TrainingState(sweeps=4, mixing_time=8, chain_ceilings=dict(ceilings))
+        run = SimpleNamespace(config=TrainConfig(regime="eq", target_pearson=0.88), state=state, pearson=pearson,
+                              pearson_update=10, n_chains=100, n_blocks=1, blocks=blocks, per_block=100, warn=print)
+        grown = growth.grow_chains_(run, 10)
+        assert grown == (expected is not None)
+        assert run.blocks[0].n_chains == (expected or 100)
+        if expected:
+            assert state.chain_growth[-1]["to"] == expected and state.pearson_ceiling == ceilings[str(expected)]

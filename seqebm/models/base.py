@@ -205,6 +205,10 @@ class EnergyModel(ABC):
         """Structure the model file records besides the tensors (e.g. the hidden-unit type)."""
         return {}
 
+    def file_tensors(self) -> dict[str, torch.Tensor]:
+        """The tensors a model file stores: the parameters, and structure kept as a tensor (a sparsity mask)."""
+        return self.tensors()
+
     @classmethod
     def file_parameter_names(cls, record: dict) -> tuple[str, ...]:
         """The parameter tensors a model file with this ``record`` (see :meth:`file_record`) must hold."""

@@ -32,7 +32,7 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, No
 
 def model_to_bytes(model: EnergyModel, extra_arrays: dict[str, np.ndarray] | None = None) -> bytes:
     """Serialise ``model`` (and optional extra numeric arrays, e.g. persistent chains) to bytes."""
-    tensors = {name: t.detach().cpu().numpy() for name, t in model.tensors().items()}
+    tensors = {name: t.detach().cpu().numpy() for name, t in model.file_tensors().items()}
     sampler = {f"sampler/{k}": v.detach().cpu().numpy() for k, v in model.sampler_state.items()}
     extra = {f"extra/{k}": np.asarray(v) for k, v in {**sampler, **(extra_arrays or {})}.items()}
     meta = {

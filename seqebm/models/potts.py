@@ -34,6 +34,7 @@ class Potts(EnergyModel):
     centered_by_default = False
     _profile = False  # set by frozen_independent: known coupling-free, energies skip the pair term
     _neighbour_cache: tuple | None = None  # (device, what a sweep visits), reset whenever the pair mask changes
+    coupling_mask: torch.Tensor | None = None  # (L, q, L, q) booleans of a coupling-level sparse model, else None
 
     def __init__(
         self,
@@ -183,6 +184,7 @@ class Potts(EnergyModel):
         """Keep only the couplings of the pairs (i, j) where the symmetric (L, L) boolean ``mask`` is true (None: all
         pairs): the others are set to zero, stay zero in training and are skipped by the sampler."""
         self._neighbour_cache = None
+        self.coupling_mask = None
         if mask is None:
             self.pair_mask = None
             return self
@@ -194,12 +196,39 @@ class Potts(EnergyModel):
         self.couplings = self.couplings * self._mask4d()
         return self
 
+    def set_coupling_mask(self, mask: torch.Tensor | None) -> "Potts":
+        """Keep only the couplings J_ij(a, b) where the symmetric (L, q, L, q) boolean ``mask`` is true (the edDCA
+        sparsity, finer than whole pairs): the others are set to zero and stay zero in training; the sampler skips
+        the pairs left with none. The model's gauge is then fixed where the mask holds zeros (no regauging)."""
+        if mask is None:
+            return self.set_pair_mask(None)
+        mask = torch.as_tensor(mask, dtype=torch.bool).cpu()
+        length, q = self.length, self.q
+        if mask.shape != (length, q, length, q) or not torch.equal(mask, mask.permute(2, 3, 0, 1)):
+            raise ShapeError(f"coupling mask must be a symmetric ({length}, {q}, {length}, {q}) boolean array")
+        mask = mask.clone()
+        mask[torch.arange(length), :, torch.arange(length), :] = False
+        self.set_pair_mask(mask.any(3).any(1))
+        self.coupling_mask = mask
+        self.couplings = self.couplings * self._mask4d()
+        return self
+
     def _mask4d(self) -> torch.Tensor:
+        if self.coupling_mask is not None:
+            return self.coupling_mask.to(device=self.couplings.device, dtype=self.couplings.dtype)
         return self.pair_mask.to(device=self.couplings.device, dtype=self.couplings.dtype)[:, None, :, None]
 
     @property
     def density(self) -> float:
-        """Fraction of the pairs i < j whose couplings are kept (1 for a dense model)."""
+        """Fraction of the couplings J_ij(a, b), i != j, the model keeps (1 for a dense model; with a pair mask, the
+        fraction of the pairs, every coupling of a kept pair counting as kept)."""
+        if self.coupling_mask is None:
+            return self.pair_density
+        return float(self.coupling_mask.sum()) / max(self.length * (self.length - 1) * self.q ** 2, 1)
+
+    @property
+    def pair_density(self) -> float:
+        """Fraction of the pairs i < j with at least one coupling kept (what the sampler's sweep visits)."""
         if self.pair_mask is None:
             return 1.0
         return float(self.pair_mask.sum()) / max(self.length * (self.length - 1), 1)
@@ -226,15 +255,31 @@ class Potts(EnergyModel):
         return self
 
     def file_record(self) -> dict:
+        if self.coupling_mask is not None:
+            return {"coupling_mask": True}
         if self.pair_mask is None:
             return {}
         i, j = torch.triu_indices(self.length, self.length, offset=1)
         keep = self.pair_mask[i, j]
         return {"active_pairs": torch.stack([i[keep], j[keep]], 1).tolist()}
 
+    def file_tensors(self) -> dict[str, torch.Tensor]:
+        tensors = self.tensors()
+        return tensors if self.coupling_mask is None else {**tensors, "coupling_mask": self.coupling_mask}
+
+    @classmethod
+    def file_parameter_names(cls, record: dict) -> tuple[str, ...]:
+        return cls.parameter_names + (("coupling_mask",) if record.get("coupling_mask") else ())
+
     @classmethod
     def from_file(cls, tensors: dict[str, torch.Tensor], alphabet: Alphabet, metadata: dict, record: dict) -> "Potts":
+        tensors = dict(tensors)
+        coupling_mask = tensors.pop("coupling_mask", None)
         model = cls(**tensors, alphabet=alphabet, metadata=metadata)
+        if coupling_mask is not None:
+            if coupling_mask.dtype != torch.bool:
+                raise ShapeError(f"coupling mask must be boolean, got {coupling_mask.dtype}")
+            model.set_coupling_mask(coupling_mask)
         pairs = record.get("active_pairs")
         if pairs is not None:
             length = model.length

@@ -169,5 +169,5 @@ def _parameters_of(model: EnergyModel) -> EnergyModel:
 
 def _structure(model: EnergyModel) -> dict:
     """What a rung shares with the model it was saved from (an RBM's hidden-unit type), without a sparse model's
-    pair mask: a rung saved before a decimation keeps its own couplings (its saved zeros are zeros anyway)."""
-    return {k: v for k, v in model.file_record().items() if k != "active_pairs"}
+    sparsity mask: a rung saved before a decimation keeps its own couplings (its saved zeros are zeros anyway)."""
+    return {k: v for k, v in model.file_record().items() if k not in ("active_pairs", "coupling_mask")}

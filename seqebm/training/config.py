@@ -151,12 +151,16 @@ class TrainConfig:
     max_seconds: float | None = option(None, "Stop after this wall time.", positive, nullable=True)
     target_pearson: float | None = option(0.95, "Stop at this Pearson of connected correlations (0 or None: never).",
                                           interval(0, 1, False, True), ("--target",), nullable=True)
-    target_density: float | None = option(None, "Sparse Potts model: decimate coupled pairs, the ones whose removal "
-                                          "costs the least likelihood first, until this fraction is left, training back to "
-                                          "the Pearson target after each step (edDCA-style; default: dense).",
+    target_density: float | None = option(None, "Sparse Potts model: decimate couplings (see --decimation-unit), the "
+                                          "ones whose removal costs the least likelihood first, until this fraction is "
+                                          "left, training back to the Pearson target after each step (edDCA; default: "
+                                          "dense).",
                                           interval(0, 1, False, True), dynamics=True, nullable=True)
-    decimation_step: float = option(0.1, "Sparse models: fraction of the coupled pairs removed per decimation step.",
-                                    interval(0, 1, False, False), dynamics=True)
+    decimation_step: float = option(0.1, "Sparse models: fraction of the kept couplings (or pairs) removed per "
+                                    "decimation step.", interval(0, 1, False, False), dynamics=True)
+    decimation_unit: str = option("couplings", "Sparse models: what a decimation removes and the density counts: single "
+                                  "couplings J_ij(a,b) (edDCA) or whole pairs (every coupling of i, j; coarser, but "
+                                  "sampling skips every removed pair).", choice(("couplings", "pairs")), dynamics=True)
     theta: float = option(0.8, "Reweighting identity threshold (1 disables reweighting).", interval(0, 1, False, True),
                           dynamics=True)
     reweight: bool = option(True, "Reweight the sequences (DCA weights at theta).", boolean, dynamics=True)

@@ -4,8 +4,8 @@ The Pearson of connected correlations measured on N chains is capped by N: even 
 ceiling c(N) (the data resampled N times, :func:`~seqebm.stats.compare.pearson_ceiling`), and a model of Pearson r
 measured on N chains shows about r * c(N) (the noise of the chain statistics attenuates the correlation). A run that
 chose its chain count automatically starts with the smallest count that can show the target and, once its measured
-Pearson is close enough that the next count would show the target (``pearson * c(next) / c(now) >= target``),
-continues with the next count: every chain copied (copies draw their own randomness from then on, so they part
+Pearson is close enough that a larger count would show the target (``pearson * c(next) / c(now) >= target``),
+continues with the smallest such count: every chain copied (copies draw their own randomness from then on, so they part
 within the mixing time; no further growth is judged before they have). Few chains while far from the target,
 enough to verify it at the end.
 """
@@ -31,11 +31,14 @@ def grow_chains_(run: TrainingRun, update: int) -> bool:
     bigger = [n for n in CHAIN_CHOICES if n > now and n % now == 0 and n % run.n_blocks == 0]
     if not bigger or run.pearson < cfg.target_pearson * state.chain_ceilings[str(now)]:
         return False  # even a ceiling of 1 could not lift this Pearson to the target
-    following = bigger[0]
-    ceiling_now, ceiling_next = state.chain_ceilings[str(now)], _ceiling(run, following)
-    projected = run.pearson * ceiling_next / ceiling_now
-    if projected < cfg.target_pearson or not _fits(run, following, update):
+    ceiling_now = state.chain_ceilings[str(now)]
+    # the smallest count that would show the target (not just the next one: near the target a model improves by
+    # ~0.001 Pearson per update, far slower than a larger count lifts the measurement)
+    following = next((n for n in bigger if run.pearson * _ceiling(run, n) / ceiling_now >= cfg.target_pearson), None)
+    if following is None or not _fits(run, following, update):
         return False
+    ceiling_next = _ceiling(run, following)
+    projected = run.pearson * ceiling_next / ceiling_now
     per_block = following // run.n_blocks
     run.blocks = [block.tiled(per_block) for block in run.blocks]
     run.per_block = per_block

@@ -197,15 +197,17 @@ class Trainer:
 
     @staticmethod
     def _decimate(run: Run, update: int, chain_stats: dict) -> None:
-        """At the Pearson target with more coupled pairs than the target density: remove the cheapest fraction. After
+        """At the Pearson target above the target density: remove the cheapest fraction of couplings (or pairs). After
         a step, the model trains at least ``mix_check_every`` updates before the next (the chains must follow the
         reduced model before their Pearson says anything about it)."""
         cfg, model = run.config, run.model
         settled = updates_since_step(run.state.decimations, update) >= cfg.mix_check_every
-        if run.pearson >= cfg.target_pearson and above_target(model, cfg.target_density) and settled:
-            removed = decimate_(model, chain_stats["couplings"], cfg.decimation_step, cfg.target_density)
+        if run.pearson >= cfg.target_pearson and above_target(model, cfg.target_density, cfg.decimation_unit) and settled:
+            removed = decimate_(model, chain_stats["couplings"], cfg.decimation_step, cfg.target_density,
+                                cfg.decimation_unit)
             if removed:
-                run.state.decimations.append({"update": update, "removed": removed, "density": model.density,
+                run.state.decimations.append({"update": update, "removed": removed, "unit": cfg.decimation_unit,
+                                              "density": model.density, "pair_density": model.pair_density,
                                               "pearson_before": run.pearson})
 
     @staticmethod
@@ -254,7 +256,8 @@ class Trainer:
         flags = torch.tensor([float(self._stop_signal or 0), float(out_of_time)],
                              device=run.model.device)
         stop_signal, out_of_time = (int(v) for v in self.comm.all_reduce_(flags, op="max").tolist())
-        decimating = cfg.target_density is not None and (above_target(run.model, cfg.target_density) or (
+        decimating = cfg.target_density is not None and (above_target(run.model, cfg.target_density,
+                                                                      cfg.decimation_unit) or (
             bool(run.state.decimations) and updates_since_step(run.state.decimations, update) < cfg.mix_check_every))
         done = None
         if cfg.target_pearson is not None and run.pearson >= cfg.target_pearson and not decimating:
