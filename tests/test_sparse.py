@@ -175,3 +175,14 @@ def test_damaged_coupling_masks_are_one_line_model_file_errors(tmp_path):
         with pytest.raises(ModelFileError, match=message) as info:
             load_model(path)
         assert "\n" not in str(info.value) and f"{damage}.npz" in str(info.value)
+
+
+def test_sparse_runs_recorded_before_single_coupling_decimation_resume_with_pairs():
+    from seqebm.models.record import RunRecord
+
+    old = RunRecord.from_metadata({"training": {"model": "potts", "sampler": "gibbs", "target_density": 0.2}})
+    assert old.training["decimation_unit"] == "pairs"
+    new = RunRecord.from_metadata({"training": {"model": "potts", "sampler": "gibbs", "target_density": 0.2,
+                                                "decimation_unit": "couplings"}})
+    assert new.training["decimation_unit"] == "couplings"
+    assert "decimation_unit" not in RunRecord.from_metadata({"training": {"model": "potts"}}).training

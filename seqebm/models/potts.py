@@ -218,6 +218,14 @@ class Potts(EnergyModel):
             return self.coupling_mask.to(device=self.couplings.device, dtype=self.couplings.dtype)
         return self.pair_mask.to(device=self.couplings.device, dtype=self.couplings.dtype)[:, None, :, None]
 
+    def kept_couplings(self) -> torch.Tensor:
+        """(L, q, L, q) booleans (a new tensor, on the CPU): which couplings J_ij(a, b), i != j, the model keeps."""
+        if self.coupling_mask is not None:
+            return self.coupling_mask.clone()
+        length, q = self.length, self.q
+        pairs = self.pair_mask if self.pair_mask is not None else ~torch.eye(length, dtype=torch.bool)
+        return pairs[:, None, :, None].expand(length, q, length, q).clone()
+
     @property
     def density(self) -> float:
         """Fraction of the couplings J_ij(a, b), i != j, the model keeps (1 for a dense model; with a pair mask, the

@@ -134,9 +134,12 @@ class DataRecord:
 
 def _upgraded(training: dict) -> dict:
     """Training options as recorded by 0.1 (no ``sampler`` entry), in today's meaning: ``centered`` was an RBM option
-    that Potts training ignored, which is ``centered=False`` for a Potts model now."""
+    that Potts training ignored, which is ``centered=False`` for a Potts model now. Sparse runs from before single-
+    coupling decimation decimated whole pairs (a resumed one goes on doing so)."""
     if training and "sampler" not in training and training.get("model") == "potts" and "centered" in training:
         training["centered"] = False
+    if training.get("target_density") is not None and "decimation_unit" not in training:
+        training["decimation_unit"] = "pairs"
     return training
 
 

@@ -45,9 +45,6 @@ def _cost(gauged: Potts, model_pair: torch.Tensor, data_pair: torch.Tensor | Non
     return lost
 
 
-UNITS = ("couplings", "pairs")
-
-
 def _units(model: Potts, unit: str) -> int:
     """How many couplings (i < j, every a, b) or pairs (i < j) a dense model of this size has."""
     pairs = model.length * (model.length - 1) // 2
@@ -105,11 +102,7 @@ def decimate_(model: Potts, model_pair: torch.Tensor, step: float, target_densit
     cost = coupling_cost(model, model_pair).cpu()[i, :, j, :].reshape(-1)  # (pairs i < j) x q x q
     order = torch.argsort(cost)[:n_remove]
     pair, a, b = order // (q * q), (order // q) % q, order % q
-    if model.coupling_mask is not None:
-        mask = model.coupling_mask.clone()
-    else:
-        pairs = model.pair_mask if model.pair_mask is not None else ~torch.eye(length, dtype=torch.bool)
-        mask = pairs[:, None, :, None].expand(length, q, length, q).clone()
+    mask = model.kept_couplings()
     mask[i[pair], a, j[pair], b] = False
     mask[j[pair], b, i[pair], a] = False
     model.set_coupling_mask(mask)
@@ -122,8 +115,5 @@ def coupling_cost(model: Potts, model_pair: torch.Tensor) -> torch.Tensor:
     j = model.couplings.double()
     p = model_pair.double()
     lost = p * j + torch.log1p((p * torch.expm1(-j)).clamp_min(-1 + 1e-12))
-    idx = torch.arange(model.length, device=lost.device)
-    lost[idx, :, idx, :] = float("inf")
-    if model.pair_mask is not None:
-        lost[~model._mask4d().bool().expand_as(lost)] = float("inf")
+    lost[~model.kept_couplings().to(lost.device)] = float("inf")
     return lost

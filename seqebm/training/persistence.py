@@ -20,8 +20,8 @@ from seqebm.models.record import RunRecord
 from seqebm.training.diagnostics import LOG_Z_ERROR, SAMPLER_COLUMNS
 
 # the first seven are the columns of 0.1 logs; the sampler's (rungs, swap rate, log-likelihood ...) follow; then, in
-# the order they were added (checkpoints store rows by position): density, the fraction of coupled pairs a (sparse)
-# Potts model keeps; lr, the step's rate; the standard error of an AIS log Z
+# the order they were added (checkpoints store rows by position): density, the fraction of couplings a (sparse) Potts
+# model keeps; lr, the step's rate; the standard error of an AIS log Z
 LOG_COLUMNS = ["update", "seconds", "pearson", "slope", "mixing_time", "sweeps", "log_grad_norm", *SAMPLER_COLUMNS,
                "density", "lr", LOG_Z_ERROR]
 CHECKPOINT = "checkpoint.npz"
