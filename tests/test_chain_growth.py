@@ -55,6 +55,8 @@ def test_automatic_count_grows_when_the_next_count_would_show_the_target(small_c
     assert result.chains.shape[0] == 400 and RunRecord.from_metadata(result.model.metadata).training["n_chains"] == 400
     assert result.pearson_ceiling == ceilings["400"]
     assert result.stopped_because == "target_pearson" and state.verifications[-1].passed
+    # read first at the mixing time (here the 100-sweep floor halved): there already, so no further sweeps
+    assert state.verifications[-1].sweeps == 50
     assert any("continuing with 400 chains" in w for w in warnings)
 
 
@@ -106,7 +108,7 @@ def test_a_failed_verification_is_retried_at_once_when_more_chains_measure_it(mo
     from seqebm.training.config import TrainConfig
     from seqebm.training.regimes import EqRegime
 
-    monkeypatch.setattr(EqRegime, "chains_from_random", lambda self, run, sweeps: ([], 0.96))
+    monkeypatch.setattr(EqRegime, "chains_from_random", lambda self, run, sweeps, early_target=None: ([], 0.96, sweeps))
     failed = [Verification(62, 512, 0.945, False)]
     for growth_events, expected in (([], None), ([{"update": 63, "from": 10000, "to": 20000}], "target_pearson")):
         state = TrainingState(sweeps=128, mixing_time=256, verifications=list(failed), chain_growth=growth_events)
@@ -133,3 +135,24 @@ def test_growth_goes_to_the_smallest_count_that_would_show_the_target(small_choi
         assert run.blocks[0].n_chains == (expected or 100)
         if expected:
             assert state.chain_growth[-1]["to"] == expected and state.pearson_ceiling == ceilings[str(expected)]
+
+
+def test_chains_from_random_are_read_at_the_mixing_time_then_at_twice_it(monkeypatch):
+    from types import SimpleNamespace
+
+    import seqebm.training.regimes as regimes
+    from seqebm.training.regimes import EqRegime
+
+    for readings, early, expected_runs, expected in (([0.93, 0.96], 0.95, [256, 256], (0.96, 512)),
+                                                     ([0.955], 0.95, [256], (0.955, 256)),
+                                                     ([0.955], None, [512], (0.955, 512))):
+        ran, values = [], iter(readings)
+        monkeypatch.setattr(regimes, "run_within_budget", lambda run, blocks, sweeps: ran.append(sweeps) or blocks)
+        monkeypatch.setattr(regimes, "init_chains", lambda *args, **kwargs: None)
+        run = SimpleNamespace(per_block=4, model=SimpleNamespace(length=3, q=2, device="cpu"),
+                              streams=[SimpleNamespace(generator=None)],
+                              sampler=SimpleNamespace(init=lambda model, states, stream: "chains"),
+                              target=SimpleNamespace(of_frequencies=lambda *frequencies: (next(values),)),
+                              block_frequencies=lambda blocks: ())
+        fresh, pearson, sweeps = EqRegime().chains_from_random(run, 512, early_target=early)
+        assert ran == expected_runs and (pearson, sweeps) == expected and fresh == ["chains"]

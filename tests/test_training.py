@@ -217,10 +217,10 @@ def test_failed_verifications_continue_training_then_stop_unverified(monkeypatch
 
     calls = []
 
-    def failing(self, run, sweeps):
+    def failing(self, run, sweeps, early_target=None):
         calls.append(run.rows[-1]["update"])
         fresh = [ChainState(torch.zeros(run.per_block, run.model.length, dtype=torch.long)) for _ in run.streams]
-        return fresh, 0.4  # "where random starts go", and the Pearson they reach (below the target)
+        return fresh, 0.4, sweeps  # "where random starts go", and the Pearson they reach (below the target)
 
     monkeypatch.setattr(EqRegime, "chains_from_random", failing)
     data = dataset_of(exact_samples(random_potts(5, 3), 2000), 3)

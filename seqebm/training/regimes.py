@@ -157,7 +157,12 @@ class EqRegime(Regime):
         # measured under the new sampler now, not at the next check: a verification before it would run the
         # tempered chains from random for less than their renewal time
         state.sweeps = cfg.k
-        ptt_passed = self.measure_mixing(run, 2 * cfg.auto_mixing_budget)
+        t_max = 2 * cfg.auto_mixing_budget
+        if gibbs_passed:  # tempering pays only below (Gibbs's mixing time) / (rungs above the bottom) steps: no
+            # need to measure beyond (failing there already says Gibbs is cheaper)
+            above = max(len(run.sampler.rungs(run.model)) - 1, 1)
+            t_max = min(t_max, max(2, 1 << (-(-int(gibbs[3]) // above) - 1).bit_length()))
+        ptt_passed = self.measure_mixing(run, t_max)
         rungs = len(run.sampler.rungs(run.model))
         cost = (rungs - 1) * int(state.mixing_time)
         tempered = (run.sampler, run.blocks, state.sweeps, state.mixing_time)
@@ -193,9 +198,10 @@ class EqRegime(Regime):
         return result.passed
 
     def at_target(self, run: TrainingRun, update: int) -> str | None:
-        """Chains started from random, run for twice the mixing time, must reach the target too. If they do not, the
-        persistent chains sit where the model's long runs do not go: training continues from the fresh chains, so
-        the gradient sees where the model really goes (at most ``max_verifications`` times, spaced by
+        """Chains started from random must reach the target too: read at the mixing time (they decorrelate within
+        half of it, so by then they have forgotten their start twice over) and, if not there yet, at twice it. If they
+        do not, the persistent chains sit where the model's long runs do not go: training continues from the fresh
+        chains, so the gradient sees where the model really goes (at most ``max_verifications`` times, spaced by
         ``mix_check_every`` updates after a failure)."""
         cfg, state = run.config, run.state
         if not cfg.verify_equilibrium:
@@ -206,7 +212,7 @@ class EqRegime(Regime):
             return None  # after a failed verification, train a few updates before trying again (unless more
             # chains now measure it: their noise may be what failed it)
         sweeps = int(max(2 * (state.mixing_time or state.sweeps), 100))
-        fresh, pearson = self.chains_from_random(run, sweeps)
+        fresh, pearson, sweeps = self.chains_from_random(run, sweeps, cfg.target_pearson - cfg.verify_tolerance)
         if fresh is None:
             run.warn(f"update {update}: the time budget ended during the check of chains from random ({sweeps} sweeps): "
                      f"the model is written unverified")
@@ -224,16 +230,24 @@ class EqRegime(Regime):
         run.blocks = fresh
         return None
 
-    def chains_from_random(self, run: TrainingRun, sweeps: int) -> tuple[list[ChainState] | None, float]:
-        """Chain blocks started from uniform random states and run ``sweeps`` sweeps, and their Pearson; (None, nan)
-        when the time budget ends first."""
+    def chains_from_random(self, run: TrainingRun, sweeps: int,
+                           early_target: float | None = None) -> tuple[list[ChainState] | None, float, int]:
+        """Chain blocks started from uniform random states and run ``sweeps`` sweeps, their Pearson and the sweeps
+        run; with ``early_target``, the Pearson is read at half of them too, and the run stops there if it reaches it.
+        (None, nan, sweeps) when the time budget ends first."""
         fresh = [run.sampler.init(run.model, init_chains(run.per_block, run.model.length, run.model.q, "random",
                                                          generator=stream.generator, device=run.model.device), stream)
                  for stream in run.streams]
-        fresh = run_within_budget(run, fresh, sweeps)
-        if fresh is None:
-            return None, float("nan")
-        return fresh, run.target.of_frequencies(*run.block_frequencies(fresh))[0]
+        done, pearson = 0, float("nan")
+        for look in ([sweeps // 2] if early_target is not None else []) + [sweeps]:
+            fresh = run_within_budget(run, fresh, look - done)
+            if fresh is None:
+                return None, float("nan"), look
+            done = look
+            pearson = run.target.of_frequencies(*run.block_frequencies(fresh))[0]
+            if early_target is not None and pearson >= early_target:
+                break
+        return fresh, pearson, done
 
     def finish(self, run: TrainingRun) -> None:
         """Equilibrium check the persistent chains cannot give: chains from random must reach the persistent chains'
