@@ -67,16 +67,23 @@ def test_removal_cost_is_the_exact_likelihood_change():
         assert cost[i, j] == pytest.approx(lost, abs=1e-6) and lost > 0
 
 
-def test_decimation_recovers_a_planted_sparse_graph(tmp_path):
-    """Training with --target-density on exact samples of a planted sparse 16-spin model: the decimation stops at the
-    target density, is recorded step by step, and keeps the true edges."""
+def _decimated_planted_graph(out_dir, unit: str):
+    """pcd training with --target-density (the true density, in ``unit``) on exact samples of the planted sparse
+    16-spin model: the result, the true edges and their density."""
     truth, j = planted_model()
     data = exact_ising_samples(truth, 5000, seed=0)
     ds = SequenceDataset(data.numpy().astype(np.uint8), BINARY, [f"s{k}" for k in range(5000)], kind="spins")
     edges = (j != 0)
     density = float(edges.sum()) / (16 * 15)
     result = Trainer(model="potts", regime="pcd", n_chains=1000, max_updates=400, target_pearson=0.95, reweight=False,
-                     target_density=density, decimation_unit="pairs", lr=0.05, seed=0, out_dir=tmp_path).fit(ds)
+                     target_density=density, decimation_unit=unit, lr=0.05, seed=0, out_dir=out_dir).fit(ds)
+    return result, edges, density
+
+
+def test_decimation_recovers_a_planted_sparse_graph(tmp_path):
+    """Training with --target-density on exact samples of a planted sparse 16-spin model: the decimation stops at the
+    target density, is recorded step by step, and keeps the true edges."""
+    result, edges, density = _decimated_planted_graph(tmp_path, "pairs")
     model = result.model
     assert model.density == pytest.approx(density, abs=1 / 120)
     steps = model.metadata["training_state"]["decimations"]
@@ -141,13 +148,10 @@ def test_removing_one_coupling_costs_exactly_the_kl_divergence():
 def test_coupling_decimation_in_training_reaches_the_target_density(tmp_path):
     """--target-density with the default unit (single couplings) on the planted 16-spin graph: stops at the target
     coupling density, recorded step by step, and the pairs it keeps are the true edges."""
-    truth, j = planted_model()
-    data = exact_ising_samples(truth, 5000, seed=0)
-    ds = SequenceDataset(data.numpy().astype(np.uint8), BINARY, [f"s{k}" for k in range(5000)], kind="spins")
-    edges = (j != 0)
-    density = float(edges.sum()) / (16 * 15)
-    result = Trainer(model="potts", regime="pcd", n_chains=1000, max_updates=400, target_pearson=0.95, reweight=False,
-                     target_density=density, lr=0.05, seed=0, out_dir=tmp_path).fit(ds)
+    from seqebm.training.config import TrainConfig
+
+    assert TrainConfig().decimation_unit == "couplings"  # the default unit
+    result, edges, density = _decimated_planted_graph(tmp_path, "couplings")
     model = result.model
     assert model.coupling_mask is not None
     assert model.density == pytest.approx(density, abs=1 / 480)

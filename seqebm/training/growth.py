@@ -33,12 +33,12 @@ def grow_chains_(run: TrainingRun, update: int) -> bool:
         return False  # even a ceiling of 1 could not lift this Pearson to the target
     ceiling_now = state.chain_ceilings[str(now)]
     # the smallest count that would show the target (not just the next one: near the target a model improves by
-    # ~0.001 Pearson per update, far slower than a larger count lifts the measurement)
-    following = next((n for n in bigger if run.pearson * _ceiling(run, n) / ceiling_now >= cfg.target_pearson), None)
+    # ~0.001 Pearson per update, far slower than a larger count lifts the measurement); ceilings computed lazily
+    projections = ((n, run.pearson * _ceiling(run, n) / ceiling_now) for n in bigger)
+    following, projected = next(((n, p) for n, p in projections if p >= cfg.target_pearson), (None, 0.0))
     if following is None or not _fits(run, following, update):
         return False
     ceiling_next = _ceiling(run, following)
-    projected = run.pearson * ceiling_next / ceiling_now
     per_block = following // run.n_blocks
     run.blocks = [block.tiled(per_block) for block in run.blocks]
     run.per_block = per_block
