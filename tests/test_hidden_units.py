@@ -308,3 +308,104 @@ def test_centred_gradient_offsets_unbounded_units_by_nothing(kind):
     torch.testing.assert_close(centred["weights"], dw)
     torch.testing.assert_close(centred["visible_bias"], plain["visible_bias"] - dw @ h_bar)
     torch.testing.assert_close(centred["hidden_bias"], plain["hidden_bias"] - (v_bar[..., None] * dw).reshape(-1, model.n_hidden).sum(0))
+
+
+def _hidden_variance_by_integration(model: RBM, states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Var(h_mu) under p(h | v) averaged over the weighted states, by numerical integration of each conditional."""
+    field = (model.hidden_bias + model.hidden_input(model.visible_tensor(states))).double()
+    params = {name: getattr(model, name).double() for name in model.hidden.extra_parameters}
+    out = torch.zeros(model.n_hidden, dtype=torch.float64)
+    for mu in range(model.n_hidden):
+        first = second = 0.0
+        unit = {name: float(value[mu]) for name, value in params.items()}
+        for x, w in zip(field[:, mu].tolist(), weights.tolist()):
+            h, log_density = grid_density(model.hidden.kind, x, unit, 1.0)
+            z, _ = integrate(h, log_density)
+            first += w * integrate(h, log_density, lambda h: h)[0] / z
+            second += w * integrate(h, log_density, lambda h: h * h)[0] / z
+        out[mu] = second - first * first
+    return out
+
+
+@pytest.mark.parametrize("kind", CONTINUOUS)
+def test_variance_gauge_gives_unit_variance_over_the_data_and_keeps_the_model(kind):
+    """The gauge fixed from data statistics: the variance of each unit over the (weighted) data, E[Var(h|v)] +
+    Var(E[h|v]) checked by numerical integration, is 1 afterwards, and log p(v) changes by a constant only."""
+    model = small_rbm(kind, 3, seed=4)
+    states = all_states(model.length, model.q)[::3]
+    weights = torch.rand(states.shape[0], generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    weights = weights / weights.sum()
+    stats = model.statistics(states, weights)
+    torch.testing.assert_close(model.hidden_variance(stats), _hidden_variance_by_integration(model, states, weights),
+                               rtol=1e-6, atol=1e-8)
+    v = all_states(model.length, model.q)
+    before = model.log_weight(v)
+    model.project_(stats)
+    after = model.log_weight(v)
+    assert float((after - before).max() - (after - before).min()) < 1e-9
+    torch.testing.assert_close(model.hidden_variance(model.statistics(states, weights)),
+                               torch.ones(model.n_hidden, dtype=torch.float64))
+
+
+def test_variance_gauge_moves_by_the_relaxation_and_never_below_the_curvature_floor():
+    """relaxation 1/4 moves log Var by a quarter of the way to 0; a unit whose full step would push its curvature
+    below GAMMA_MIN stops at the floor (the step is still a gauge: log p(v) moves by a constant)."""
+    from seqebm.models.hidden import GAMMA_MIN
+
+    model = small_rbm("gaussian", 3, seed=5)
+    states = all_states(model.length, model.q)
+    variance = model.hidden_variance(model.statistics(states))
+    model.project_(model.statistics(states), relaxation=0.25)
+    torch.testing.assert_close(model.hidden_variance(model.statistics(states)).log(), 0.75 * variance.log())
+
+    model = small_rbm("relu", 3, seed=5)
+    model.hidden_bias = torch.tensor([-30.0, 0.0], dtype=torch.float64)  # unit 0 almost never on: tiny variance
+    before = model.log_weight(states)
+    model.project_(model.statistics(states))
+    assert float(model.gamma[0]) == pytest.approx(GAMMA_MIN)
+    assert float(model.hidden_variance(model.statistics(states))[0]) < 0.5
+    assert float(model.hidden_variance(model.statistics(states))[1]) == pytest.approx(1.0)
+    after = model.log_weight(states)
+    assert float((after - before).max() - (after - before).min()) < 1e-9
+
+
+@pytest.mark.parametrize("kind", ["bernoulli", "drelu"])
+def test_l1_squared_gradient_is_the_derivative_of_the_penalty(kind):
+    """lambda / (2 L q) sum_mu (sum_ia |W_ia,mu|)^2: its gradient, taken by autograd, is what the RBM subtracts."""
+    model = small_rbm(kind, 3) if kind != "bernoulli" else RBM.random(4, 2, q=3, std=0.5, dtype=torch.float64)
+    states = all_states(model.length, model.q)
+    data, chains = model.statistics(states[:40]), model.statistics(states[40:90])
+    penalised, plain = model.gradient(data, chains, l1_squared=0.3), model.gradient(data, chains)
+    w = model.weights.clone().requires_grad_(True)
+    length, q = model.length, model.q
+    penalty = 0.3 / (2 * length * q) * (w.abs().reshape(-1, model.n_hidden).sum(0) ** 2).sum()
+    penalty.backward()
+    torch.testing.assert_close(penalised["weights"] - plain["weights"], -w.grad)
+    for name in model.parameter_names:
+        if name != "weights":
+            torch.testing.assert_close(plain[name], penalised[name])
+
+
+@pytest.mark.parametrize("gauge", ["variance", "curvature"])
+def test_training_fixes_the_gauge_it_is_told(gauge):
+    """The trainer fixes the scale of continuous units from each update's data statistics (full batch: the whole
+    way): at the end every unit's variance over the data is 1 up to the last step's change; with the curvature gauge
+    the harmonic mean of the dReLU curvatures is 1 instead. L1^2 is an RBM penalty only."""
+    from seqebm.errors import ConfigError
+    from seqebm.training.trainer import Trainer
+    from tests.test_loglik import planted_binary_data
+
+    data = planted_binary_data()
+    result = Trainer(model="rbm", hidden=3, hidden_type="drelu", regime="pcd", k=5, n_chains=200, max_updates=20,
+                     target_pearson=None, hidden_gauge=gauge, l1_squared=0.1, optimizer="adam", lr=0.05, seed=0,
+                     reweight=False).fit(data)
+    model = result.model
+    if gauge == "variance":
+        variance = model.hidden_variance(model.statistics(data.tensor()))
+        torch.testing.assert_close(variance, torch.ones_like(variance), atol=0.05, rtol=0)
+        assert float(model.weights.abs().max()) > 0.3  # it learnt something (not a variance of 1 by doing nothing)
+    else:
+        curvature = model.hidden._gauge_curvature(model._unit_parameters())
+        torch.testing.assert_close(curvature, torch.ones_like(curvature))
+    with pytest.raises(ConfigError, match="--model rbm"):
+        Trainer(model="potts", l1_squared=0.1).fit(data)

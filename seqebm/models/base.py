@@ -119,8 +119,11 @@ class EnergyModel(ABC):
         the exactly sampled bottom of a trajectory ladder to its first saved model)."""
         raise NotImplementedError(f"{type(self).__name__} has no independent-site form")
 
-    def project_(self) -> "EnergyModel":
-        """Restore the parameters' constraints after an optimiser step (a sparse model's zero couplings); in place."""
+    def project_(self, data_statistics: dict[str, torch.Tensor] | None = None, relaxation: float = 1.0) -> "EnergyModel":
+        """Restore the parameters' constraints after an optimiser step (a sparse model's zero couplings); in place.
+        ``data_statistics`` (this update's, from :meth:`statistics`) let a model fix a gauge from the data (an RBM's
+        continuous hidden units at unit variance), moved by the power ``relaxation`` of the full step (< 1 when
+        they come from a minibatch)."""
         return self
 
     def free_sites(self, sites: torch.Tensor) -> torch.Tensor:
@@ -137,9 +140,10 @@ class EnergyModel(ABC):
 
     @abstractmethod
     def gradient(self, data: dict[str, torch.Tensor], chains: dict[str, torch.Tensor], l1: float = 0.0,
-                 l2: float = 0.0, centered: bool = True) -> dict[str, torch.Tensor]:
-        """Log-likelihood gradient (ascent direction) from data and chain statistics, with L1/L2 penalties;
-        ``centered``: the gradient of the centred parametrisation (data means as offsets)."""
+                 l2: float = 0.0, centered: bool = True, l1_squared: float = 0.0) -> dict[str, torch.Tensor]:
+        """Log-likelihood gradient (ascent direction) from data and chain statistics, with L1/L2 penalties (and the
+        L1^2 penalty of RBM weights); ``centered``: the gradient of the centred parametrisation (data means as
+        offsets)."""
 
     @abstractmethod
     def gibbs(self, states: torch.Tensor, n_steps: int, beta: float = 1.0, stream: RandomStream | None = None,

@@ -89,10 +89,17 @@ class HiddenUnits(ABC):
         :meth:`project_`); as given for units without one."""
         return gradient
 
-    def project_(self, params: dict[str, torch.Tensor]) -> torch.Tensor | None:
+    def second_moment(self, statistics: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        """<E[h^2 | v]> over the states whose :meth:`parameter_statistics` are in ``statistics``: (H,); None for
+        units without a scale gauge (nothing to normalise)."""
+        return None
+
+    def project_(self, params: dict[str, torch.Tensor], variance: torch.Tensor | None = None,
+                 relaxation: float = 1.0) -> torch.Tensor | None:
         """Restore the parameters' constraints in place; for units with a scale gauge, return the (H,) factors a
         by which h is to be rescaled (h' = a h: the unit's parameters are rescaled here, the caller divides the
-        weights and c by a), None otherwise."""
+        weights and c by a), None otherwise. ``variance``: the (H,) variances of h over the data, to fix the gauge
+        at unit variance (moved by the power ``relaxation`` of the full factor) instead of unit curvature."""
         return None
 
 
@@ -129,14 +136,26 @@ class _ContinuousHidden(HiddenUnits):
     # Pearson 0.5-0.66 without). Only the visible layer is centred for them.
     centred = False
 
-    def project_(self, params):
-        """The marginal over v is unchanged by h' = a h (weights, c and delta divided by a, curvatures by a^2): this
-        gauge is fixed at a unit curvature (gamma = 1; for dReLU the harmonic mean of gamma_plus and gamma_minus, as
-        in Tubiana et al.'s parametrisation). The gradient never moves along it (:meth:`gauge_free_gradient`; were
-        the curvature trained and then rescaled back, its step would be added to the weights' own scale step, and
-        the weights would grow without bound); this rescaling only removes the second-order drift of a finite step.
-        Then each curvature is kept >= GAMMA_MIN (for dReLU units this bounds their asymmetry)."""
-        scale = torch.sqrt(self._gauge_curvature(params)).clamp_min(1e-6)
+    def project_(self, params, variance=None, relaxation=1.0):
+        """The marginal over v is unchanged by h' = a h (weights, c and delta divided by a, curvatures by a^2). The
+        gauge is fixed either at unit variance of h over the data (``variance`` given: Tubiana et al.'s hidden-unit
+        normalisation, PGM's "batch norm") or at unit curvature (gamma = 1; for dReLU the harmonic mean of
+        gamma_plus and gamma_minus). The gradient never moves along it (:meth:`gauge_free_gradient`; were the
+        curvature trained and then rescaled back, its step would be added to the weights' own scale step).
+
+        Why unit variance: the effective couplings are W^2 Var(h | v). At unit curvature they grow as W^2, so a step
+        of fixed size moves them by more and more as the weights grow, and persistent chains fall behind (PF00072,
+        dReLU: log Z 3,444 and a falling Pearson after 250 updates); at unit data variance the curvature grows with
+        the spread of the unit's input, the couplings grow about linearly in W, and an L1^2 penalty has the same
+        meaning for every unit. Then each curvature is kept >= GAMMA_MIN (for dReLU units this bounds their
+        asymmetry); the gauge step itself never pushes a curvature below it."""
+        curvature = self._gauge_curvature(params)
+        if variance is None:
+            scale = torch.sqrt(curvature).clamp_min(1e-6)
+        else:
+            scale = variance.to(curvature).clamp_min(1e-12).pow(-0.5 * relaxation)
+            smallest = torch.stack([params[name] for name in self.curvatures]).amin(0).clamp_min(GAMMA_MIN)
+            scale = torch.minimum(scale, torch.sqrt(smallest / GAMMA_MIN))
         for name, value in params.items():
             value.div_(scale * scale if name in self.curvatures else scale)
         for name in self.curvatures:
@@ -170,6 +189,9 @@ class _ContinuousHidden(HiddenUnits):
         """E[h | x] and -dU/d(theta) averaged over p(h | x), at beta = 1: (N, H) each."""
         mean, var = self._moments(x, params, 1.0)
         return mean, {"gamma": -0.5 * (var + mean * mean)}
+
+    def second_moment(self, statistics):
+        return -2 * statistics["gamma"]  # the statistic of gamma is -<h^2> / 2
 
 
 def _double(params: dict[str, torch.Tensor], name: str) -> torch.Tensor:
@@ -271,6 +293,9 @@ class DReLUHidden(_ContinuousHidden):
     def _mean_and_unit_statistics(self, x, params):
         mean, square_plus, square_minus, absolute = self._parts(x, params, 1.0)
         return mean, {"gamma_plus": -0.5 * square_plus, "gamma_minus": -0.5 * square_minus, "delta": -absolute}
+
+    def second_moment(self, statistics):
+        return -2 * (statistics["gamma_plus"] + statistics["gamma_minus"])
 
     def sample_(self, field, params, uniforms, beta=1.0):
         plus, minus = self._halves(field.double(), params, beta)

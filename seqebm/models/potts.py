@@ -256,8 +256,8 @@ class Potts(EnergyModel):
     def site_independent(self, fields: torch.Tensor) -> "Potts":
         return Potts.frozen_independent(fields.to(self.fields), self.alphabet)
 
-    def project_(self) -> "Potts":
-        """After a parameter step: couplings outside the mask back to zero."""
+    def project_(self, data_statistics: dict | None = None, relaxation: float = 1.0) -> "Potts":
+        """After a parameter step: couplings outside the mask back to zero (no gauge is fixed from the data)."""
         if self.pair_mask is not None:
             self.couplings.mul_(self._mask4d())
         return self
@@ -351,14 +351,16 @@ class Potts(EnergyModel):
         return stats["fields"], stats["couplings"]
 
     def gradient(self, data: dict[str, torch.Tensor], chains: dict[str, torch.Tensor], l1: float = 0.0,
-                 l2: float = 0.0, centered: bool = True) -> dict[str, torch.Tensor]:
+                 l2: float = 0.0, centered: bool = True, l1_squared: float = 0.0) -> dict[str, torch.Tensor]:
         """d log-likelihood / d(fields, couplings) = data moments - chain moments (- regularisation).
 
         ``centered``: the gradient of the centred parametrisation, offsets the data's one-site frequencies mu
         (as for RBMs, Melchior et al. 2016): dJ_ij = df_ij - mu_i df_j - df_i mu_j, dh_i = df_i - sum_j dJ_ij mu_j.
         Without it every pair's update also shifts the effective fields of its two sites, so a mismatch of one-site
         frequencies moves each field about L times (an ordered or nearly ordered model then swings between its
-        modes from update to update)."""
+        modes from update to update). ``l1_squared`` is an RBM penalty (hidden units' weights)."""
+        if l1_squared:
+            raise ConfigError("the L1^2 penalty acts on the weights of an RBM's hidden units: use it with --model rbm")
         grad_h = data["fields"] - chains["fields"]
         grad_j = data["couplings"] - chains["couplings"]
         mu = data["fields"]

@@ -132,13 +132,24 @@ class RBM(EnergyModel):
         out.visible_bias = self.visible.bias_from_site_fields(fields.to(self.visible_bias))
         return out
 
-    def project_(self) -> "RBM":
-        """After an optimiser step: the hidden units' constraints and scale gauge (see :meth:`HiddenUnits.project_`)."""
-        scale = self.hidden.project_(self._unit_parameters())
+    def project_(self, data_statistics: dict[str, torch.Tensor] | None = None, relaxation: float = 1.0) -> "RBM":
+        """After an optimiser step: the hidden units' constraints and scale gauge (see :meth:`HiddenUnits.project_`),
+        at unit variance of each hidden unit over the data when ``data_statistics`` are given (else unit curvature)."""
+        variance = self.hidden_variance(data_statistics) if data_statistics is not None else None
+        scale = self.hidden.project_(self._unit_parameters(), variance, relaxation)
         if scale is not None:
             self.weights.div_(scale)
             self.hidden_bias.div_(scale)
         return self
+
+    def hidden_variance(self, statistics: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        """Var(h_mu) over the states whose :meth:`statistics` these are (E[Var[h|v]] + Var(E[h|v])): (H,); None for
+        units without a scale gauge."""
+        second = self.hidden.second_moment(statistics)
+        if second is None:
+            return None
+        mean = statistics["hidden_bias"]
+        return (second - mean * mean).clamp_min(0)
 
     def free_energy(self, states: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
         """F(v) = -log sum_h exp(-E(v, h)) for (N, L) visible states -> (N,) (at inverse temperature beta: F/beta)."""
@@ -244,10 +255,14 @@ class RBM(EnergyModel):
         return {**stats, **unit_stats}
 
     def gradient(self, data: dict[str, torch.Tensor], chains: dict[str, torch.Tensor], l1: float = 0.0,
-                 l2: float = 0.0, centered: bool = True) -> dict[str, torch.Tensor]:
+                 l2: float = 0.0, centered: bool = True, l1_squared: float = 0.0) -> dict[str, torch.Tensor]:
         """Likelihood gradient; ``centered`` uses the data means as offsets (Melchior et al. 2016; the hidden offset only
         for unit types that are centred, see :attr:`HiddenUnits.centred`):
-        dW = d<vh> - v_bar d<h> - d<v> h_bar, d(vbias) = d<v> - dW h_bar, d(hbias) = d<h> - v_bar . dW."""
+        dW = d<vh> - v_bar d<h> - d<v> h_bar, d(vbias) = d<v> - dW h_bar, d(hbias) = d<h> - v_bar . dW.
+
+        ``l1_squared``: Tubiana et al.'s (eLife 2019, eq. 8) penalty lambda / (2 L q) sum_mu (sum_{i,a} |W_i(a)_mu|)^2,
+        whose gradient lambda <|W_mu|> sign(W) pushes a unit's weights to zero the harder the heavier the unit already
+        is: sparse units of comparable weight (meaningful in the unit-variance gauge, where weights are comparable)."""
         dv = data["visible_bias"] - chains["visible_bias"]
         dh = data["hidden_bias"] - chains["hidden_bias"]
         dw = data["weights"] - chains["weights"]
@@ -261,6 +276,9 @@ class RBM(EnergyModel):
             dw = dw - l2 * self.weights
         if l1:
             dw = dw - l1 * torch.sign(self.weights)
+        if l1_squared:
+            per_unit = self.weights.abs().reshape(-1, self.n_hidden).mean(0)
+            dw = dw - l1_squared * per_unit * torch.sign(self.weights)
         units = self.hidden.gauge_free_gradient({name: data[name] - chains[name] for name in self.hidden.extra_parameters},
                                                 self._unit_parameters())
         return {"weights": dw, "visible_bias": dv, "hidden_bias": dh, **units}

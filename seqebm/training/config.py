@@ -99,6 +99,10 @@ class TrainConfig:
     hidden: int = option(100, "RBM hidden units.", positive_int, dynamics=True)
     hidden_type: str = option("bernoulli", f"RBM hidden-unit type: {', '.join(HIDDEN_UNITS)}.", choice(HIDDEN_UNITS),
                               dynamics=True)
+    hidden_gauge: str = option("variance", "Continuous RBM hidden units (gaussian, relu, drelu): fix the scale of h after "
+                               "each step at unit variance over the data (Tubiana et al.'s normalisation; the couplings "
+                               "then grow about linearly in the weights) or at unit curvature (gamma = 1).",
+                               choice(("variance", "curvature")), dynamics=True)
     low_rank: int = option(0, "RBM: start from the Hopfield-Potts model of the data's first N principal directions (mean "
                            "field, in the first N hidden units); 0: small random weights.", non_negative_int, dynamics=True)
     start: str = option("profile", "Potts: the model training starts from: profile (the data's independent-site model) "
@@ -140,6 +144,9 @@ class TrainConfig:
                                          "chains, pcd or eq, where Adam's steps of lr on every weight swing; adam "
                                          "otherwise).", choice(OPTIMIZERS), dynamics=True, nullable=True)
     l1: float = option(0.0, "L1 penalty on couplings/weights.", non_negative, dynamics=True)
+    l1_squared: float = option(0.0, "RBM: L1^2 penalty on each hidden unit's weights, lambda / (2 L q) sum_mu (sum_ia "
+                               "|W_ia,mu|)^2 (Tubiana et al. 2019): sparse units of comparable weight, easier to read.",
+                               non_negative, ("--l1-squared",), dynamics=True)
     l2: float | None = option(None, "L2 penalty on couplings/weights (default: 5e-4 on Potts couplings with persistent "
                               "chains, pcd/eq; else 0).", non_negative, dynamics=True, nullable=True)
     pseudocount: float | None = option(None, "Pseudocount of the data statistics (default 1/M_eff for Potts, 0 for RBMs).",
@@ -211,6 +218,8 @@ class TrainConfig:
         if self.low_rank and model != "rbm":
             raise ConfigError("--low-rank starts an RBM's hidden units from the data's principal directions: use it "
                               "with --model rbm")
+        if self.l1_squared and model != "rbm":
+            raise ConfigError("--l1-squared penalises the weights of an RBM's hidden units: use it with --model rbm")
         if self.start == "plm" and model != "potts":
             raise ConfigError("--start plm is a pseudo-likelihood Potts model: use it with --model potts")
         if self.target_density is not None and (model != "potts" or self.target_pearson is None):

@@ -43,6 +43,9 @@ from seqebm.training.stepsize import next_step_size
 MONITOR_EVERY = 10  # updates between Pearson measurements when the chain statistics do not contain the pair frequencies
 # options a resumed run takes from where it runs, not from its checkpoint: the device, and the time budget (per launch)
 NOT_RESUMED = ("device", "max_seconds")
+# a gauge fixed from minibatch statistics moves a quarter of the way each update (as PGM's normalisation does), so
+# that the noise of the minibatch's variance does not jitter the scale of every unit
+MINIBATCH_GAUGE_RELAXATION = 0.25
 
 
 class TrainingInterrupted(SeqebmError):
@@ -159,12 +162,13 @@ class Trainer:
         batches = run.data.batches(self._batch_per_block(run), [s.generator for s in run.streams])
         data_stats = self._data_statistics(run, batches)
         chain_stats = combine([(1.0 / run.n_blocks, model.statistics(c.visible, None, 0.0, c.hidden)) for c in evolved], self.comm)
-        grads = model.gradient(data_stats, chain_stats, cfg.l1, cfg.l2, cfg.centered)
+        grads = model.gradient(data_stats, chain_stats, cfg.l1, cfg.l2, cfg.centered, cfg.l1_squared)
         self._monitor(run, update, chain_stats, evolved)
         grad_norm = math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
         lr = run.optimizer.lr
         run.optimizer.step(model.tensors(), grads)
-        model.project_()
+        model.project_(data_stats if cfg.hidden_gauge == "variance" else None,
+                       1.0 if batches is run.data.shards else MINIBATCH_GAUGE_RELAXATION)
         if cfg.target_density is not None:
             self._decimate(run, update, chain_stats)
         # persistent regimes continue from these chains (a tempering ladder may have grown a rung for the new
