@@ -409,3 +409,12 @@ def test_training_fixes_the_gauge_it_is_told(gauge):
         torch.testing.assert_close(curvature, torch.ones_like(curvature))
     with pytest.raises(ConfigError, match="--model rbm"):
         Trainer(model="potts", l1_squared=0.1).fit(data)
+
+
+def test_continuous_units_train_with_half_the_adam_rate_by_default():
+    from seqebm.training.config import TrainConfig
+
+    rates = {kind: TrainConfig(model="rbm", hidden_type=kind, regime="pcd").resolve("msa", 50, 21).lr for kind in HIDDEN_UNITS}
+    assert rates == {"bernoulli": 0.02, "gaussian": 0.01, "relu": 0.01, "drelu": 0.01}
+    assert TrainConfig(model="rbm", hidden_type="drelu", regime="pcd", lr=0.03).resolve("msa", 50, 21).lr == 0.03
+    assert TrainConfig(model="rbm", hidden_type="drelu", regime="pcd").resolve("spins", 50, 2).optimizer == "sgd"
