@@ -332,7 +332,7 @@ def test_variance_gauge_gives_unit_variance_over_the_data_and_keeps_the_model(ki
     """The gauge fixed from data statistics: the variance of each unit over the (weighted) data, E[Var(h|v)] +
     Var(E[h|v]) checked by numerical integration, is 1 afterwards, and log p(v) changes by a constant only."""
     model = small_rbm(kind, 3, seed=4)
-    states = all_states(model.length, model.q)[::3]
+    states = all_states(model.length, model.q)[::8]
     weights = torch.rand(states.shape[0], generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     weights = weights / weights.sum()
     stats = model.statistics(states, weights)
