@@ -62,6 +62,12 @@ def integrate(h: torch.Tensor, log_density: torch.Tensor, g=lambda h: torch.ones
     return float(torch.trapezoid(torch.exp(log_density - shift) * g(h), h)), float(shift)
 
 
+def integrated_moments(h: torch.Tensor, log_density: torch.Tensor) -> tuple[float, float, float, float]:
+    """(z, shift, E[h], E[h^2]) of the grid density: its normaliser exp(shift) z and first two moments."""
+    z, shift = integrate(h, log_density)
+    return z, shift, integrate(h, log_density, lambda t: t)[0] / z, integrate(h, log_density, lambda t: t * t)[0] / z
+
+
 @pytest.mark.parametrize("kind", CONTINUOUS)
 @pytest.mark.parametrize("beta", [1.0, 0.5])
 def test_cumulant_mean_variance_and_unit_statistics_match_numerical_integration(kind, beta):
@@ -80,11 +86,9 @@ def test_cumulant_mean_variance_and_unit_statistics_match_numerical_integration(
             x = float(field[i, m])
             p = {k: float(v[m]) for k, v in params.items()}
             h, log_density = grid_density(kind, x, p, beta)
-            z, shift = integrate(h, log_density)
+            z, shift, m1, m2 = integrated_moments(h, log_density)
             # the cumulant leaves out -1/2 log beta (see seqebm.models.hidden)
             assert float(cumulant[i, m]) == pytest.approx(math.log(z) + shift + 0.5 * math.log(beta), rel=1e-6, abs=1e-6)
-            m1 = integrate(h, log_density, lambda t: t)[0] / z
-            m2 = integrate(h, log_density, lambda t: t * t)[0] / z
             assert float(mean[i, m]) == pytest.approx(m1, rel=1e-5, abs=1e-9)
             assert float(var[i, m]) == pytest.approx(m2 - m1 * m1, rel=1e-4, abs=1e-9)
             if stats:
@@ -319,10 +323,9 @@ def _hidden_variance_by_integration(model: RBM, states: torch.Tensor, weights: t
         first = second = 0.0
         unit = {name: float(value[mu]) for name, value in params.items()}
         for x, w in zip(field[:, mu].tolist(), weights.tolist()):
-            h, log_density = grid_density(model.hidden.kind, x, unit, 1.0)
-            z, _ = integrate(h, log_density)
-            first += w * integrate(h, log_density, lambda h: h)[0] / z
-            second += w * integrate(h, log_density, lambda h: h * h)[0] / z
+            _, _, m1, m2 = integrated_moments(*grid_density(model.hidden.kind, x, unit, 1.0))
+            first += w * m1
+            second += w * m2
         out[mu] = second - first * first
     return out
 
