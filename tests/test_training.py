@@ -190,6 +190,32 @@ def test_random_start_check_catches_chains_stuck_in_one_mode():
     assert result.passed and result.time <= 16
 
 
+def test_pcd_end_check_says_whether_the_persistent_chains_kept_up():
+    """pcd's end check: on weakly coupled data the persistent chains decorrelate within 2k sweeps (kept up); on a
+    two-mode Curie-Weiss ferromagnet (beta J = 3) Gibbs chains do not cross between the modes, however well their
+    statistics match the data (Pearson ~1): flagged out of equilibrium, with the figures in the model file."""
+    weak = dataset_of(exact_samples(random_potts(5, 3), 2000), 3)
+    result = fit(weak, model="potts", regime="pcd", k=2, n_chains=400, max_updates=15, target_pearson=None,
+                 reweight=False, seed=0, device="cpu")
+    check = result.model.metadata["training_state"]["persistence_check"]
+    assert check["kept_up"] and check["mixing_time"] <= 4 and check["sweeps"] == 32 and check["n_chains"] == 400
+    assert 0 < check["pearson_before"] <= 1 and 0 < check["pearson_after"] <= 1
+
+    length = 16
+    cold = Potts.from_ising(torch.zeros(length), torch.full((length, length), 3.0 / length).fill_diagonal_(0))
+    two_modes = dataset_of(sample(cold, 2000, 3000, seed=1), 2)
+    warnings = []
+    result = fit(two_modes, model="potts", regime="pcd", k=8, n_chains=400, max_updates=30, target_pearson=None,
+                 reweight=False, seed=0, device="cpu", lr=0.05, warn=warnings.append)
+    check = result.model.metadata["training_state"]["persistence_check"]
+    assert not check["kept_up"] and check["mixing_time"] is None and check["sweeps"] == 128
+    assert check["pearson_after"] > 0.99  # the statistics match: only the mixing test sees it
+    assert any("pcd-8 trained OUT OF EQUILIBRIUM" in w and "more than 128 sweeps" in w for w in warnings)
+    result = fit(two_modes, model="potts", regime="pcd", k=8, n_chains=400, max_updates=3, target_pearson=None,
+                 reweight=False, seed=0, device="cpu", persistence_check=False)
+    assert "persistence_check" not in result.model.metadata["training_state"]
+
+
 def test_eq_training_records_the_random_start_time_and_samples_longer():
     data = dataset_of(exact_samples(random_potts(5, 3), 2000), 3)
     result = fit(data, model="potts", regime="eq", k=2, n_chains=400, max_updates=15, target_pearson=None, reweight=False,

@@ -13,6 +13,7 @@ from seqebm.cli.options import given_options, with_training_options
 from seqebm.io.load import load_dataset
 from seqebm.models.record import RunRecord
 from seqebm.training.parallel import init_distributed
+from seqebm.training.regimes import persistence_verdict
 from seqebm.training.trainer import Trainer, TrainingInterrupted, TrainingResult
 
 
@@ -78,6 +79,9 @@ def _report(result: TrainingResult, out_console: Console) -> None:
                       highlight=False)
     if record.regime == "eq":
         out_console.print(equilibrium_verdict(record), highlight=False)
+    elif record.regime == "pcd" and record.state is not None and (record.state.persistence_check or {}).get("kept_up"):
+        # (a lagging run was warned about by the check itself)
+        out_console.print(persistence_verdict(record.state.persistence_check, int(record.training["k"])), highlight=False)
     for name, path in result.files.items():
         out_console.print(f"  {name}: {path}", highlight=False)
 

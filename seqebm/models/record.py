@@ -75,6 +75,7 @@ class TrainingState:
     decimations: list[dict] = field(default_factory=list)  # sparse models: each decimation step (update, density, ...)
     chain_ceilings: dict = field(default_factory=dict)  # {str(n_chains): Pearson ceiling}: set when the count is automatic
     chain_growth: list[dict] = field(default_factory=list)  # each growth of the chain count (update, from, to, ...)
+    persistence_check: dict | None = None  # pcd: did the persistent chains keep up with the model (see PcdRegime.finish)
 
     def growth_updates(self) -> list[int]:
         """The updates at which the chain count grew (an entry without ``to`` records a count that did not fit)."""
@@ -97,6 +98,8 @@ class TrainingState:
             out["chain_ceilings"] = self.chain_ceilings
         if self.chain_growth:
             out["chain_growth"] = self.chain_growth
+        if self.persistence_check is not None:
+            out["persistence_check"] = self.persistence_check
         if self.stopped_because is not None:
             out["stopped_because"] = self.stopped_because
         out["verifications"] = [v.to_dict() for v in self.verifications]

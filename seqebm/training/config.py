@@ -176,10 +176,13 @@ class TrainConfig:
                           dynamics=True)
     reweight: bool = option(True, "Reweight the sequences (DCA weights at theta).", boolean, dynamics=True)
     mix_check_every: int = option(10, "eq: updates between two mixing tests.", positive_int)
-    mix_chains: int = option(1000, "eq: chains used by the mixing test.", positive_int)
+    mix_chains: int = option(1000, "eq (and pcd's end check): chains used by the mixing test.", positive_int)
     max_sweeps: int = option(2000, "eq: cap on the adaptive sweeps per update.", positive_int)
     random_start_check: bool = option(True, "eq: at the end, time chains from random to reach the persistent chains.",
                                       boolean)
+    persistence_check: bool = option(True, "pcd: at the end, run a copy of the persistent chains 16 x k sweeps at the "
+                                     "final parameters: did they keep up with the model (mixing time against k, "
+                                     "Pearson before and after)?", boolean)
     verify_equilibrium: bool = option(True, "eq: at the target, chains from random must reach it too.", boolean)
     verify_tolerance: float = option(0.0, "eq: how far below the target the chains from random may stay.",
                                      interval(0, 1, True, False))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import torch
@@ -31,6 +31,7 @@ class MixingResult:
     cross_overlap: float
     tolerance: float
     renewal_time: int | None = None  # tempering: steps until every chain came from the exactly sampled bottom
+    final_states: list[torch.Tensor] = field(default_factory=list)  # each block's visible states at t_max
 
 
 def overlaps(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -112,13 +113,14 @@ def mixing_test(
     while times[-1] < t_max:
         times.append(times[-1] * 2)
     trajectories = [sample_trajectory(model, block, times, generator=stream, sampler=sampler) for block, stream in zip(blocks, streams)]
-    result = MixingResult(False, None, times[-1], float("nan"), float("nan"), float("nan"))
+    final = [snaps[times[-1]] for snaps in trajectories]
+    result = MixingResult(False, None, times[-1], float("nan"), float("nan"), float("nan"), final_states=final)
     for t in times[1:]:
         sums = sum(overlap_sums(snaps[t // 2], snaps[t]) for snaps in trajectories)
         if reduce is not None:
             sums = reduce(sums)
         passed, s, c, tol = decide(sums, n_sigma)
-        result = MixingResult(passed, t if passed else None, times[-1], s, c, tol)
+        result = MixingResult(passed, t if passed else None, times[-1], s, c, tol, final_states=final)
         if passed:
             break
     renewal = sampler.renewal_time(model, blocks, times[-1], streams, reduce)

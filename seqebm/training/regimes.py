@@ -4,7 +4,8 @@ after an update and at the Pearson target, and how the trained model should be s
 - ``rdm``: chains restarted from p0 every update and run exactly k steps (out of equilibrium: a fast generator
   with the same k and p0);
 - ``cd``: chains started from data rows every update, k steps (the classic biased recipe);
-- ``pcd``: persistent chains, k steps per update, no mixing control;
+- ``pcd``: persistent chains, k steps per update, no mixing control during training; at the end, whether the
+  chains kept up with the model (their mixing time at the final parameters against k) is measured and reported;
 - ``eq``: persistent chains whose mixing is measured every few updates (t vs t/2 test), the sweeps per update
   doubled whenever they stop mixing; at the target, chains from random must reach it too; at the end, the time
   chains from random take to reach the persistent chains is measured (it sets the sampling length).
@@ -29,8 +30,25 @@ from seqebm.training.mixing import equilibration_from_random, mixing_test
 from seqebm.training.parallel import Communicator
 
 
-FINISH_SHARE = 0.25  # the most of max_seconds an eq run keeps back for its final checks
+FINISH_SHARE = 0.25  # the most of max_seconds a run keeps back for its final checks
 VERIFY_CHUNKS = 8  # a verification under a time budget runs in this many pieces, the clock read between them
+PERSISTENCE_CHECK_UPDATES = 16  # pcd's end check runs the chains this many updates' worth of sweeps
+
+
+def finish_time(run: TrainingRun, chain_sweeps: float) -> float:
+    """Seconds that ``chain_sweeps`` (sweeps x chains) of final checks take, twice over at the pace of the last update
+    (seconds per chain sweep, whatever the sampler), at most FINISH_SHARE of the budget (the first updates, without a
+    pace yet, keep that share)."""
+    cap = FINISH_SHARE * (run.config.max_seconds or 0.0)
+    if len(run.rows) < 2:
+        return cap
+    pace = run.last_update_seconds() / (max(run.rows[-1]["sweeps"], 1) * run.n_chains)
+    return min(cap, 2.0 * pace * chain_sweeps)
+
+
+def check_chains(run: TrainingRun) -> int:
+    """Chains per block that the end-of-training checks run (``mix_chains`` over all blocks)."""
+    return max(2, min(run.config.mix_chains // run.n_blocks, run.blocks[0].n_chains))
 
 
 class TrainingRun(Protocol):
@@ -122,6 +140,52 @@ class CdRegime(Regime):
 class PcdRegime(Regime):
     name = "pcd"
     persistent = True
+
+    def finish(self, run: TrainingRun) -> None:
+        """Did the persistent chains keep up with the model? A copy of (up to ``mix_chains`` of) them runs
+        PERSISTENCE_CHECK_UPDATES x k sweeps at the final parameters: their t vs t/2 mixing time, against the k sweeps
+        each update gave them (the eq regime gives half the mixing time), and the Pearson of the same chains before
+        and after (the same chains, so the bias of a finite chain count cancels). A lagging run trained its couplings
+        on chains that had not caught up with the model: out of equilibrium, whatever the persistent chains showed."""
+        cfg = run.config
+        if not cfg.persistence_check:
+            return
+        blocks = [b.take(check_chains(run)) for b in run.blocks]
+        result = mixing_test(run.model, blocks, self.check_sweeps(cfg.k), sampler=run.sampler, generator=run.streams,
+                             reduce=run.comm.all_reduce_)
+        before = run.target.of_frequencies(*run.block_frequencies(blocks))[0]
+        moved = [b.replace(visible=v) for b, v in zip(blocks, result.final_states)]
+        after = run.target.of_frequencies(*run.block_frequencies(moved))[0]
+        kept_up = result.passed and result.mixing_time <= 2 * cfg.k
+        run.state.persistence_check = {"sweeps": result.t_max, "mixing_time": result.mixing_time, "kept_up": kept_up,
+                                       "n_chains": check_chains(run) * run.n_blocks,
+                                       "pearson_before": before, "pearson_after": after}
+        if not kept_up:
+            run.warn(persistence_verdict(run.state.persistence_check, cfg.k))
+
+    @staticmethod
+    def check_sweeps(k: int) -> int:
+        """The end check's length: PERSISTENCE_CHECK_UPDATES x k sweeps, up to the next power of two (the t vs t/2
+        test doubles t)."""
+        return 1 << (PERSISTENCE_CHECK_UPDATES * k - 1).bit_length()
+
+    def finish_reserve(self, run: TrainingRun) -> float:
+        cfg = run.config
+        return finish_time(run, self.check_sweeps(cfg.k) * check_chains(run) * run.n_blocks) if cfg.persistence_check else 0.0
+
+
+def persistence_verdict(check: dict, k: int) -> str:
+    """One line on pcd's end check: whether the persistent chains kept up with the model, with the figures."""
+    mixing = f"within {check['mixing_time']}" if check["mixing_time"] is not None else f"in more than {check['sweeps']}"
+    drift = (f"run on at the final parameters for {check['sweeps']} sweeps, {check['n_chains']} of them went from "
+             f"Pearson {check['pearson_before']:.3f} to {check['pearson_after']:.3f}")
+    if check["kept_up"]:
+        return (f"pcd-{k}: the persistent chains kept up with the model (at the final parameters they decorrelate "
+                f"{mixing} sweeps, <= 2 x {k} per update; {drift}); not verified from random: --regime eq does that")
+    return (f"pcd-{k} trained OUT OF EQUILIBRIUM: at the final parameters the persistent chains decorrelate {mixing} "
+            f"sweeps against {k} per update, so each update measured chains that had not forgotten the previous ones "
+            f"(lagging behind the model, or held in one of its modes); {drift}. The couplings are fitted to those "
+            f"chains; --regime eq adapts the sweeps to the mixing time")
 
 
 class EqRegime(Regime):
@@ -255,7 +319,7 @@ class EqRegime(Regime):
         cfg, state = run.config, run.state
         if not cfg.random_start_check:
             return
-        per_block = max(2, min(cfg.mix_chains // run.n_blocks, run.blocks[0].n_chains))
+        per_block = check_chains(run)
         # tempering chains forget their start once renewed from the exact bottom rung, and the mixing time measured
         # with tempering includes that renewal: twice it suffices; Gibbs chains get a wider margin
         t_max = self.end_check_sweeps(run)
@@ -288,17 +352,11 @@ class EqRegime(Regime):
         return min(t_max, 16 * run.config.max_sweeps)
 
     def finish_reserve(self, run: TrainingRun) -> float:
-        """Twice the time of the end-of-training check and of one verification at the target, at the pace of the last
-        update (seconds per chain sweep, whatever the sampler), at most FINISH_SHARE of the budget (the first updates,
-        without a pace yet, keep that share)."""
+        """Time for the end-of-training check and one verification at the target (see :func:`finish_time`)."""
         cfg, state = run.config, run.state
-        cap = FINISH_SHARE * (cfg.max_seconds or 0.0)
-        if len(run.rows) < 2:
-            return cap
-        pace = run.last_update_seconds() / (max(run.rows[-1]["sweeps"], 1) * run.n_chains)
         check = self.end_check_sweeps(run) * min(cfg.mix_chains, run.n_chains) if cfg.random_start_check else 0
         verify = max(2 * (state.mixing_time or state.sweeps), 100) * run.n_chains if cfg.verify_equilibrium else 0
-        return min(cap, 2.0 * pace * (check + verify))
+        return finish_time(run, check + verify)
 
     def sampling_defaults(self, run: TrainingRun) -> SamplingDefaults:
         """From random for twice the longer of the mixing time and the time chains from random took to reach the
