@@ -94,8 +94,9 @@ def test_resume_with_another_learning_rate_is_recorded(tiny_msa, tmp_path):
     common = ["--chains", "200", "--target", "0", "--regime", "pcd", "--k", "3", "--out", tmp_path, "--device", "cpu"]
     proc = run_cli("fit", tiny_msa, "--updates", "3", *common)
     assert proc.returncode == 0, proc.stderr
-    # pcd's end check is shown either way: a line on stdout when the chains kept up, a warning when they did not
-    assert "pcd-3: the persistent chains kept up" in proc.stdout or "pcd-3 trained OUT OF EQUILIBRIUM" in proc.stderr
+    # pcd's end check is shown whatever its verdict: a line on stdout when the chains kept up, else a warning
+    assert ("pcd-3: the persistent chains kept up" in proc.stdout or "pcd-3 trained OUT OF EQUILIBRIUM" in proc.stderr
+            or "pcd-3: equilibrium not established" in proc.stderr)
     proc = run_cli("fit", tiny_msa, "--updates", "5", "--lr", "0.005", "--out", tmp_path, "--resume", "--device", "cpu")
     assert proc.returncode == 0, proc.stderr
     assert "resuming at update 3 with lr=0.005 (the run so far used 0.02)" in proc.stderr

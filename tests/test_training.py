@@ -193,7 +193,8 @@ def test_random_start_check_catches_chains_stuck_in_one_mode():
 def test_pcd_end_check_says_whether_the_persistent_chains_kept_up():
     """pcd's end check: on weakly coupled data the persistent chains decorrelate within 2k sweeps (kept up); on a
     two-mode Curie-Weiss ferromagnet (beta J = 3) Gibbs chains do not cross between the modes, however well their
-    statistics match the data (Pearson ~1): flagged out of equilibrium, with the figures in the model file."""
+    statistics match the data (Pearson ~1): "equilibrium not established" (not decorrelated, statistics held), with
+    the figures in the model file; the check can be turned off."""
     weak = dataset_of(exact_samples(random_potts(5, 3), 2000), 3)
     result = fit(weak, model="potts", regime="pcd", k=2, n_chains=400, max_updates=15, target_pearson=None,
                  reweight=False, seed=0, device="cpu")
