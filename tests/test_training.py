@@ -212,6 +212,8 @@ def test_pcd_end_check_says_whether_the_persistent_chains_kept_up():
     assert not check["kept_up"] and check["mixing_time"] is None and check["sweeps"] == 128
     assert check["pearson_after"] > 0.99 and not check["lagged"]  # the statistics match: only the mixing test sees it
     assert any("pcd-8: equilibrium not established" in w and "more than 128 sweeps" in w for w in warnings)
+    with pytest.warns(UserWarning, match="pcd-8 whose persistent chains did not decorrelate between updates"):
+        sample(result.model, 10, seed=0)
     result = fit(two_modes, model="potts", regime="pcd", k=8, n_chains=400, max_updates=3, target_pearson=None,
                  reweight=False, seed=0, device="cpu", persistence_check=False)
     assert "persistence_check" not in result.model.metadata["training_state"]
