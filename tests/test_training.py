@@ -233,6 +233,12 @@ def test_pcd_end_check_outcomes():
              **persistence_outcome(None, 10, 0.665, 0.457)}
     line = persistence_verdict(check, 10)
     assert line.startswith("pcd-10 trained OUT OF EQUILIBRIUM") and "0.665 to 0.457" in line and "more than 256" in line
+    # a model file whose record lacks the figures (or holds other types) loads without the check, not with a crash later
+    from seqebm.models.record import TrainingState
+
+    assert TrainingState.from_dict({"update": 3, "persistence_check": check}).persistence_check == check
+    for broken in ({"kept_up": False}, [1], {**check, "pearson_after": "x"}):
+        assert TrainingState.from_dict({"update": 3, "persistence_check": broken}).persistence_check is None
 
 
 def test_eq_training_records_the_random_start_time_and_samples_longer():

@@ -52,6 +52,10 @@ class Verification:
         return cls(int(values["update"]), int(values["sweeps"]), float(values["pearson_from_random"]), bool(values["passed"]))
 
 
+PERSISTENCE_CHECK_KEYS = frozenset({"sweeps", "mixing_time", "n_chains", "pearson_before", "pearson_after", "kept_up",
+                                    "lagged"})
+
+
 @dataclass
 class TrainingState:
     """Where a run stands: after ``update`` updates, ``sweeps`` per update, the measured mixing time, and so on.
@@ -115,6 +119,10 @@ class TrainingState:
         known = {f.name for f in fields(cls)}
         state = cls(**{k: v for k, v in values.items() if k in known and k != "verifications"})
         state.verifications = [Verification.from_dict(v) for v in values.get("verifications", [])]
+        check = state.persistence_check
+        if not (isinstance(check, dict) and PERSISTENCE_CHECK_KEYS <= check.keys()
+                and all(isinstance(check[k], (int, float)) for k in ("sweeps", "n_chains", "pearson_before", "pearson_after"))):
+            state.persistence_check = None  # advisory only: a record without its figures is not shown
         return state
 
 
