@@ -152,7 +152,6 @@ def test_chains_from_random_are_read_at_the_mixing_time_then_at_twice_it(monkeyp
         run = SimpleNamespace(per_block=4, model=SimpleNamespace(length=3, q=2, device="cpu"),
                               streams=[SimpleNamespace(generator=None)],
                               sampler=SimpleNamespace(init=lambda model, states, stream: "chains"),
-                              target=SimpleNamespace(of_frequencies=lambda *frequencies: (next(values),)),
-                              block_frequencies=lambda blocks: ())
+                              block_pearson=lambda blocks: next(values))
         fresh, pearson, sweeps = EqRegime().chains_from_random(run, 512, early_target=early)
         assert ran == expected_runs and (pearson, sweeps) == expected and fresh == ["chains"]

@@ -72,6 +72,8 @@ class TrainingRun(Protocol):
 
     def block_frequencies(self, blocks: list[ChainState]) -> tuple[torch.Tensor, torch.Tensor]: ...
 
+    def block_pearson(self, blocks: list[ChainState]) -> float: ...
+
     def use_sampler(self, name: str) -> None: ...
 
     def seconds_left(self) -> float | None: ...
@@ -153,9 +155,9 @@ class PcdRegime(Regime):
         blocks = [b.take(check_chains(run)) for b in run.blocks]
         result = mixing_test(run.model, blocks, self.check_sweeps(cfg.k), sampler=run.sampler, generator=run.streams,
                              reduce=run.comm.all_reduce_)
-        before = run.target.of_frequencies(*run.block_frequencies(blocks))[0]
+        before = run.block_pearson(blocks)
         moved = [b.replace(visible=v) for b, v in zip(blocks, result.final_states)]
-        after = run.target.of_frequencies(*run.block_frequencies(moved))[0]
+        after = run.block_pearson(moved)
         mixing_time = result.mixing_time if result.passed else None
         check = {"sweeps": result.t_max, "mixing_time": mixing_time, "n_chains": check_chains(run) * run.n_blocks,
                  "pearson_before": before, "pearson_after": after}
@@ -322,7 +324,7 @@ class EqRegime(Regime):
             if fresh is None:
                 return None, float("nan"), look
             done = look
-            pearson = run.target.of_frequencies(*run.block_frequencies(fresh))[0]
+            pearson = run.block_pearson(fresh)
             if early_target is not None and pearson >= early_target:
                 break
         return fresh, pearson, done

@@ -94,6 +94,10 @@ class Run:
                          for b in blocks], self.comm)
         return stats["single"], stats["pair"]
 
+    def block_pearson(self, blocks: list[ChainState]) -> float:
+        """Pearson of the connected correlations of all chains of ``blocks`` against the training data's."""
+        return self.target.of_frequencies(*self.block_frequencies(blocks))[0]
+
     def record(self) -> RunRecord:
         """The run record written into the model's metadata (and so into checkpoints and the model file)."""
         cfg, ds = self.config, self.data.dataset
